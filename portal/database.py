@@ -15,13 +15,14 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask
-from sqlalchemy import event, literal
+from sqlalchemy import Integer, String, event, literal_column
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, Result
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
@@ -195,12 +196,30 @@ def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) ->
     return session.connection().execute(statement, params, execution_options=kept[1].options)
 
 
-def one_bound_each(column: Any, values: Sequence[Any]) -> Any:
-    """``column IN (…)`` with one plain bound value per value, not an expanding list: for a
-    statement built once per fixed set (states asked of the workflow's phases, evidence kinds).
-    An expanding list is written into the SQL again on every execution, and its cache key read
-    deeper."""
-    return column.in_([literal(value, column.type) for value in values])
+_WORD = re.compile(r"[A-Za-z0-9_]*")
+
+
+def constant(value: str | int, type_: Any = None) -> Any:
+    """``value`` — one of the code's own constants (a state's or a kind's name, a month, a
+    semester) — written into the SQL of a statement built once, not bound: every bound value
+    is looked up, converted and passed on each run (the teacher home's year statement had 121,
+    two thirds of them such constants: most of what SQLAlchemy spent on it). Only plain words
+    and integers, which read the same in every dialect; anything else: ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"not a constant for SQL: {value!r}")
+    if isinstance(value, int):
+        return literal_column(str(value), type_ if type_ is not None else Integer())
+    if not _WORD.fullmatch(value):
+        raise ValueError(f"not a plain word for SQL: {value!r}")
+    return literal_column(f"'{value}'", type_ if type_ is not None else String())
+
+
+def in_constants(column: Any, values: Sequence[str | int]) -> Any:
+    """``column IN (…)`` of the code's constants written in (:func:`constant`), not an expanding
+    list nor a bound value each: for a statement built once per fixed set (states asked of the
+    workflow's phases, evidence kinds, semesters). An expanding list is written into the SQL
+    again on every execution, and its cache key read deeper."""
+    return column.in_([constant(value, column.type) for value in values])
 
 
 @functools.cache

@@ -331,11 +331,14 @@ def _month_text(year: int, month: int, locale: str) -> str:
     return format_skeleton("yMMMM", date(year, month, 1), locale=_locale(locale))
 
 
-def day_text(day: date) -> str:
-    """A day of the year in the viewer's language (skeleton ``MMMd``): 12月7日, Dec 7."""
+def day_text(day: date, today: date | None = None) -> str:
+    """A day of the year in the viewer's language (skeleton ``MMMd``): 12月7日, Dec 7; with its
+    year (``yMMMd``: 2025年12月7日, Dec 7, 2025) given ``today``, where it is of another calendar
+    year (12月7日 of a year ago read as this year's)."""
     ctx = _babel_context()
     loc = (ctx.__dict__.get("babel_locale") or get_locale()) if ctx is not None else None
-    return format_skeleton("MMMd", day, locale=_locale(str(loc) if loc is not None else SUPPORTED[0]))
+    said = "MMMd" if today is None or day.year == today.year else "yMMMd"
+    return format_skeleton(said, day, locale=_locale(str(loc) if loc is not None else SUPPORTED[0]))
 
 
 def months_text(days: Iterable[date], joiner: str) -> list[str]:

@@ -50,6 +50,8 @@ TEXTS: dict[str, Any] = {
     ),
     "policy.not_self": _l("nobody may decide about their own hours; another school admin must do this"),
     "policy.own_activity": _l("You organized or took part in this activity: another reviewer must review it."),
+    "policy.handed_in": _l("You handed in evidence for this declaration: another reviewer or school admin must "
+                           "decide it."),
     "policy.read_record": _l("only the teacher, a reviewer, a school admin or the district may read this record"),
     "policy.requires_role": _l("requires role: %(roles)s"),
     "policy.district_only": _l("only the district may do this"),
@@ -157,6 +159,14 @@ TEXTS: dict[str, Any] = {
     "year.joined_after_year": _l(
         "this teacher was not on the school's staff when %(year)s was over, and nothing of it is "
         "recorded for them: it is not their year here, and no certificate of its hours is issued"
+    ),
+    # a year not on the record (credits.years_on_record, credits.on_record): no form of it is issued
+    "year.not_on_record": _l(
+        "%(year)s is not on this teacher's training record here (the school recorded nothing of that year, or "
+        "nothing of it counts for them and they are not on its teaching staff): no certificate of its hours is issued"
+    ),
+    "year.school_not_on_record": _l(
+        "the school recorded nothing of %(year)s: it is on no teacher's training record, and no summary of it is issued"
     ),
     "submission.not_found": _l("submission not found"),
     "submission.pending": _l("%(year)s is already submitted and waits for the district"),

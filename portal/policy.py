@@ -81,6 +81,21 @@ def decides_own(actor: Actor, involved: Iterable[int]) -> bool:
     return actor.user_id in set(involved)
 
 
+def hands_in_for_another(*, declared: bool, uploader_id: int, for_user_id: int) -> bool:
+    """Whether handing in a piece of evidence makes its uploader involved in the activity (never
+    deciding it, as :func:`decides_own`): on a declaration (``declared``), one who hands in
+    evidence for its declarer (``for_user_id``), not their own — a school admin standing in for
+    the reviewer uploaded a certificate into a teacher's declaration and then approved it, the
+    evidence and its approval one person's. Another reviewer or school admin decides it. On a
+    shared activity its organiser (or an admin) hands in for its participants as part of running
+    it, and is judged by that (:func:`decides_own` of its organiser, the recorders)."""
+    return declared and uploader_id != for_user_id
+
+
+#: The catalogue's code saying why one who handed in evidence for another's declaration does not
+#: decide it (:func:`hands_in_for_another`): the refusal of its step and the queue card's words.
+HANDED_IN_REFUSAL = "policy.handed_in"
+
 #: The catalogue's code saying why one involved in an activity (its organiser, a participant, one
 #: it was handed over from) does not decide it (:func:`decides_own`; the workflow's
 #: ``independent`` steps): the review queue's card of their own activity says it in place of a

@@ -9,7 +9,8 @@ the labels carry the zh/en text.
 Roles named in ``Transition.roles`` are either a school role (``teacher``, ``organizer``,
 ``reviewer``, ``school_admin``) or a relation to the activity: ``owner`` (its organizer) and
 ``participant``. ``independent`` transitions may not be fired by anyone involved in the activity
-(:data:`INVOLVED`: its owner, a former owner, whoever brought it into review, a participant:
+(:data:`INVOLVED`: its owner, a former owner, whoever brought it into review, whoever handed in
+evidence for another's declaration, a participant:
 separation of duties). When nobody holding ``roles`` in the school is
 independent of the activity (the school's only reviewer took part), ``stand_in_roles`` may
 fire it instead — still only someone independent — and the portal notes it in the history.
@@ -43,8 +44,13 @@ FORMER_OWNER = "former_owner"
 #: ``independent`` transitions exclude them as they exclude the owner (four eyes). Named by no
 #: transition: a relation for separation of duties only, not a right.
 RECORDER = "recorder"
+#: The relation of whoever handed in evidence for another's declaration (a school admin adds a
+#: certificate to a teacher's): they produced what is decided on, so the ``independent``
+#: transitions exclude them as they exclude the owner (the portal's rule:
+#: ``policy.hands_in_for_another``). Named by no transition.
+HANDED_IN = "handed_in"
 #: The relations that make a person involved in an activity (separation of duties).
-INVOLVED = frozenset({OWNER, FORMER_OWNER, RECORDER, PARTICIPANT})
+INVOLVED = frozenset({OWNER, FORMER_OWNER, RECORDER, HANDED_IN, PARTICIPANT})
 #: What an activity's history records when a school admin hands it to another organiser: no
 #: trigger (not an identifier, so no workflow's trigger can be named so), its state unchanged.
 HANDED_OVER = "organizer.handed_over"

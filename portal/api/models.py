@@ -648,8 +648,13 @@ class UserCredits(TeacherHours):
     required_hours: float
     status: Literal["met", "short", "not_recognised", "exempt", "in_progress"] | None = Field(  # type: ignore[assignment]
         description="the year's assessment; `in_progress` for a year not met yet that is still under way (not over, "
-        "not closed by the district): it is judged short only at its end; null when joined_after_acceptance or "
-        "joined_after_year: none of theirs"
+        "not closed by the district): it is judged short only at its end; null when joined_after_acceptance, "
+        "joined_after_year or not_on_record: none of theirs"
+    )
+    not_on_record: bool = Field(
+        False, description="the school year is not on the teacher's training record at the school (the school "
+        "recorded nothing of it, or nothing of it counts for them and they are not on its teaching staff), as their "
+        "record page says: it is not assessed for them there and no 学时证明 of it is issued"
     )
     joined_after_year: bool = Field(
         False, description="the teacher was not on the school's staff when the school year was over (they joined "

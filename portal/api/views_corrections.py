@@ -53,7 +53,8 @@ def ask_correction(activity_id: int) -> tuple[CorrectionOut, int]:
     Only where someone else does it (policy.may_ask_correction): one's own row once it is recorded (or on an activity
     one does not organise), a cancel of an activity one runs and may not cancel oneself (403 otherwise). One open
     request per person, activity and kind (409, naming the day of the first); none on an activity credited or
-    cancelled, in a semester the district accepted, nor where no school admin but the requester could close it (409).
+    cancelled, in a semester the district accepted, in a school year that is over (its rows are changed no more), nor
+    where no school admin but the requester could close it (409).
     The school's admins but the requester are notified."""
     ctx = school_context()
     data = parsed(CorrectionBody)

@@ -133,10 +133,12 @@ def user_credits(user_id: int) -> UserCredits:
                                   hours=float(e.hours))
                for e in (credits.earlier_schools(user.id, ctx.school, year)
                          if ty.left_schools and policy.may_see_earlier_schools(actor, user.id) else [])]
-    if ty.not_theirs:  # no assessment (as home and record say)
+    # no assessment of a year not theirs (as home and record say), nor of one their record does not hold
+    off_record = not ty.not_theirs and not credits.on_record(user, ctx.school, ty, year)
+    if ty.not_theirs or off_record:
         return UserCredits(**{**teacher_year(ty), "status": None, "reason": ""}, entries=entries, left_school=left,
                            joined_after_acceptance=ty.joined_after_acceptance, joined_after_year=ty.joined_after_year,
-                           earlier_schools=earlier)
+                           not_on_record=off_record, earlier_schools=earlier)
     return UserCredits(**teacher_year(ty), entries=entries, left_school=left, earlier_schools=earlier)
 
 

@@ -157,6 +157,9 @@ def summary():
     today = to_local(utcnow(), school.timezone).date()
 
     def render_table() -> str:
+        if not credits.year_on_record(school, year):  # said so, not a table of zeros (as the record says it)
+            return render_template("reports/_summary_body.html", school=school, year=year, link_args=link_args,
+                                   not_on_record=True)
         stored = teacher_years.summary_rows(school, year)  # the stored rows, else computed now
         rows: list[credits.SummaryRow] = [*credits.school_summary(school, year)] if stored is None else [*stored]
         keys = credits.type_keys_for_year(year, school.id, rows)
@@ -171,7 +174,8 @@ def summary():
             type_names=type_names,
             lines=summary_table.summary_lines(
                 rows, keys, type_names, today,
-                record_url=id_url("reports.teacher_record", "user_id", school=link_args.get("school")),
+                # the record of the summary's year (the whole record is a link away on it)
+                record_url=id_url("reports.teacher_record", "user_id", year=year, school=link_args.get("school")),
                 status_badge=get_template_attribute("reports/_macros.html", "status_badge"),
                 teaching=teaching,
                 accepted=accepted,  # what the district accepted is over

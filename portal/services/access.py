@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Exists, Select, bindparam, case, exists, null, select
+from sqlalchemy import Exists, Select, bindparam, case, exists, literal, null, select
 from sqlalchemy.orm import Session
 
 from portal import policy
@@ -19,6 +19,7 @@ from portal.models import (
     DISTRICT_ADMIN,
     DISTRICT_ROLES,
     Activity,
+    Evidence,
     Membership,
     Participation,
     School,
@@ -33,6 +34,7 @@ from portal.sorting import by_pinyin
 from workflows.definition import (
     ATTENDANCE_RECORDED,
     FORMER_OWNER,
+    HANDED_IN,
     HANDED_OVER,
     INVOLVED,
     NO_INDEPENDENT_HOLDER,
@@ -236,29 +238,23 @@ class Earlier(NamedTuple):
     #: Every one of them, not only the latest: one brought back for rework and to review again
     #: still holds what the first recorded
     recorders: frozenset[int] = frozenset()
+    #: handed in evidence for another's declaration (:func:`policy.hands_in_for_another`; its
+    #: evidence, not its history): :data:`~workflows.definition.HANDED_IN`
+    handed_in: frozenset[int] = frozenset()
 
     @property
     def people(self) -> frozenset[int]:
-        return self.organisers | self.recorders
+        return self.organisers | self.recorders | self.handed_in
 
 
 NOBODY_EARLIER = Earlier()
 
-# bound ``ids`` and the states of the open phase and of awaiting review, of every installed type
-# (the log's state names; what a phase holds is the workflows' to say). The payload is read of
-# a handover only (its ``from``): an attendance entry's (sixty people's hours) is not needed here
-_EARLIER_HANDS = (
-    select(TransitionLog.activity_id, TransitionLog.trigger, TransitionLog.from_state, TransitionLog.to_state,
-           TransitionLog.actor_id,
-           case((TransitionLog.trigger == HANDED_OVER, TransitionLog.payload), else_=null()))
-    .where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)),
-           TransitionLog.trigger.in_((HANDED_OVER, ATTENDANCE_RECORDED))
-           | (TransitionLog.from_state.in_(bindparam("open", expanding=True))
-              & TransitionLog.to_state.in_(bindparam("review", expanding=True))))
-)
+#: What :data:`_EARLIER_HANDS` names a row of evidence handed in for another's declaration (no
+#: history entry: not an identifier, so no workflow's trigger is named so).
+HANDED_IN_ROW = _HANDED_IN = "evidence.handed_in"
 
 
-def _review_edges() -> tuple[list[str], list[str]]:
+def review_edges() -> tuple[list[str], list[str]]:
     """The states of the open phase and of awaiting review: a history entry from one of the
     first into one of the second brought the activity into review."""
     types = registry()
@@ -273,32 +269,87 @@ def involved_before(activity_ids: Iterable[int]) -> dict[int, Earlier]:
     ids = sorted(set(activity_ids))
     if not ids:
         return {}
-    open_, review = _review_edges()
-    rows = read_rows(_EARLIER_HANDS, {"ids": ids, "open": open_, "review": review}).all()
+    open_, review = review_edges()
+    return earlier_of_rows(read_rows(_EARLIER_HANDS, {"ids": ids, "open": open_, "review": review,
+                                                      "declaring": declaring_types()}).all())
+
+
+def earlier_hands(ids: Any, from_open: Any, to_review: Any) -> Any:
+    """SQL: :func:`involved_before`'s condition on the history (``TransitionLog``): entries of
+    activities ``ids`` (a bound list) that handed one over, changed its attendance, or brought it
+    into review: ``from_open`` and ``to_review``, the conditions on the entry's states."""
+    return (TransitionLog.activity_id.in_(ids)
+            & (TransitionLog.trigger.in_((HANDED_OVER, ATTENDANCE_RECORDED)) | (from_open & to_review)))
+
+
+def handover_payload() -> Any:
+    """SQL: an entry's payload when it is a handover's (its ``from``), else NULL: an attendance
+    entry's (sixty people's hours) is not needed by :func:`involved_before`."""
+    return case((TransitionLog.trigger == HANDED_OVER, TransitionLog.payload), else_=null())
+
+
+def declaring_types() -> list[str]:
+    """The installed types whose activities are declarations (a teacher's own, self-declared)."""
+    return sorted(key for key, reg in registry().types.items() if reg.decl.self_declared)
+
+
+def handed_in_for_another(ids: Any, declaring: Any) -> Any:
+    """SQL: ``Evidence`` (joined to its ``Activity``) of activities ``ids`` handed in by one for
+    another on a declaration (a type of ``declaring``): the rows ``policy.hands_in_for_another``
+    answers yes for."""
+    return (Evidence.activity_id.in_(ids) & (Evidence.uploaded_by != Evidence.user_id)
+            & Activity.type_key.in_(declaring))
+
+
+# bound ``ids`` and the states of the open phase and of awaiting review, of every installed type
+# (the log's state names; what a phase holds is the workflows' to say); and, as rows of the same
+# shape, evidence handed in for another on a declaration (bound ``declaring``): one statement still
+_EARLIER_HANDS = (
+    select(TransitionLog.activity_id, TransitionLog.trigger, TransitionLog.from_state, TransitionLog.to_state,
+           TransitionLog.actor_id, handover_payload())
+    .where(earlier_hands(bindparam("ids", expanding=True),
+                         TransitionLog.from_state.in_(bindparam("open", expanding=True)),
+                         TransitionLog.to_state.in_(bindparam("review", expanding=True))))
+    .union_all(select(Evidence.activity_id, literal(_HANDED_IN), null(), null(), Evidence.uploaded_by, null())
+               .join(Activity, Activity.id == Evidence.activity_id)
+               .where(handed_in_for_another(bindparam("ids", expanding=True), bindparam("declaring", expanding=True))))
+)
+
+
+def earlier_of_rows(rows: Iterable[tuple[int, str, str, str, int, Any]]) -> dict[int, Earlier]:
+    """:func:`involved_before` of the history entries ``rows`` (activity id, trigger, from and to
+    state, actor, payload) read by :func:`earlier_hands`."""
+    open_, review = review_edges()
     found: dict[int, list[tuple[str, str, str, int, Any]]] = {}
     for activity_id, trigger, from_state, to_state, actor_id, payload in rows:
         found.setdefault(activity_id, []).append((trigger, from_state, to_state, actor_id, payload))
     return {key: _earlier(entries, open_, review) for key, entries in found.items()}
 
 
-def involved_before_in(history: Iterable[Any]) -> Earlier:
+def involved_before_in(history: Iterable[Any], evidence: Iterable[Any] = (), *, declared: bool = False) -> Earlier:
     """:func:`involved_before` of one activity, read from its history (a page that reads it:
-    ``TransitionLog``s or rows of their names, ``transitions.history_rows``)."""
-    open_, review = _review_edges()
-    return _earlier([(log.trigger, log.from_state, log.to_state, log.actor_id, log.payload) for log in history],
-                    open_, review)
+    ``TransitionLog``s or rows of their names, ``transitions.history_rows``) and its ``evidence``
+    (``Evidence`` rows; on a declaration, ``declared``, who handed in for another)."""
+    open_, review = review_edges()
+    handed = [(_HANDED_IN, None, None, e.uploaded_by, None) for e in evidence
+              if policy.hands_in_for_another(declared=declared, uploader_id=e.uploaded_by, for_user_id=e.user_id)]
+    return _earlier([(log.trigger, log.from_state, log.to_state, log.actor_id, log.payload) for log in history]
+                    + handed, open_, review)
 
 
 def _earlier(entries: Iterable[tuple[str, str, str, int, Any]], open_: list[str], review: list[str]) -> Earlier:
     organisers: set[int] = set()
     recorders: set[int] = set()
+    handed_in: set[int] = set()
     for trigger, from_state, to_state, actor_id, payload in entries:
-        if trigger == HANDED_OVER:
+        if trigger == _HANDED_IN and from_state is None:  # a row of evidence, not a history entry
+            handed_in.add(actor_id)
+        elif trigger == HANDED_OVER:
             if (before := _handed_over_from(payload)) is not None:
                 organisers.add(before)
         elif trigger == ATTENDANCE_RECORDED or (from_state in open_ and to_state in review):
             recorders.add(actor_id)
-    return Earlier(frozenset(organisers), frozenset(recorders))
+    return Earlier(frozenset(organisers), frozenset(recorders), frozenset(handed_in))
 
 
 def _handed_over_from(payload: Any) -> int | None:
@@ -339,6 +390,8 @@ def activity_roles(
             out.add(FORMER_OWNER)
         if user_id in before.recorders:
             out.add(RECORDER)
+        if user_id in before.handed_in:
+            out.add(HANDED_IN)
     if (user_id in people) if people is not None else takes_part:
         out.add(PARTICIPANT)
     if definition is not None and not out & INVOLVED:

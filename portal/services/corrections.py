@@ -7,7 +7,9 @@ school's admins, with a reason. The request waits on the admins' to-do list
 cancel) and closes it as done, or declines it with a reason; the requester is told either way. A
 request whose activity moved on first (credited or cancelled: its phase) is closed by that step
 (:func:`activity_moved_on`), its requester told; one whose semester the district accepted first
-closes as locked whatever the admin picks (:func:`closes_as`). The lists page (:func:`page`,
+closes as locked whatever the admin picks (:func:`closes_as`). None is asked in a semester the district
+accepted nor in a school year that is over (:func:`activities.year_over_refusal`): nobody changes a
+row there. The lists page (:func:`page`,
 :func:`numbered`).
 
 The school's audit log lists them (``view=corrections``): who asked, why, who closed it and why."""
@@ -112,8 +114,10 @@ def offered(act: Activity, actor: policy.Actor, own_row: Participation | None, a
     own row (``own_row``: once it is recorded), the steps offered to them (``allowed``) and those
     withheld over their own unexcused absence (``withheld``). None on an activity that moved on,
     nor in a semester the district accepted (``locked``: no admin changes a row or cancels there),
-    nor where no school admin but the asker could close it (:func:`closers`: asked only then)."""
-    if moved_on(act) or locked:
+    nor in a school year that is over (:func:`activities.year_over_refusal`: no admin changes its
+    rows any more), nor where no school admin but the asker could close it (:func:`closers`: asked
+    only then)."""
+    if moved_on(act) or locked or activities.year_over_refusal(act) is not None:
         return []
     out = []
     recorded = own_row is not None and activities.has_record(own_row)  # nothing to correct before it is
@@ -213,11 +217,13 @@ def ask(act: Activity, by: policy.Actor, kind: Any, wanted: Any, reason: Any) ->
 
 def require_askable(act: Activity, by: policy.Actor, kind: str) -> list[int]:
     """The refusals of :func:`ask` once its input is read (``kind`` one of :data:`KINDS`): the
-    activity moved on, its semester accepted, nobody to close it, not the actor's to ask, or
+    activity moved on, its semester accepted or its school year over, nobody to close it, not the actor's to ask, or
     theirs open already (its day). Returns the admins it goes to."""
     if moved_on(act):
         raise Conflict(msg("correction.moved_on"))
     locks.require_unlocked(act.school_id, act.school_year, act.semester)  # nothing is changed there: nothing to ask
+    if (over := activities.year_over_refusal(act)) is not None:  # nor in a year that is over
+        raise Conflict(over)
     if not (to := closers(act.school_id, by.user_id)):  # sent to nobody, it would wait for ever
         raise Conflict(msg("correction.nobody_to_close"))
     policy.require(kind in offered_now(act, by), f"correction.not_asked_{kind}")

@@ -42,7 +42,7 @@ from sqlalchemy import (
 
 from portal import policy
 from portal.assessment import Assessment, QuotaFact, YearFacts, so_far
-from portal.database import keep_compiled, one_bound_each, read_rows
+from portal.database import constant, in_constants, keep_compiled, read_rows
 from portal.errors import Conflict, Forbidden, Invalid
 from portal.extensions import db
 from portal.hours import fmt
@@ -423,13 +423,21 @@ def year_rows(
     rules of the acceptance that is closing the year (``submissions.decide`` writes the rows
     just before the lock from which they are read).
 
-    Five queries whatever the number of schools (the fifth: writing for the quotas);
+    A school that does not have the year on its records (:func:`years_on_record`: a year over
+    that it holds nothing of) has no rows: the year is not on any teacher's record there.
+
+    Five queries whatever the number of schools (the fifth: writing for the quotas), and one
+    more of a year over at some school (:func:`years_on_record`);
     :func:`school_summary`, the district's figures and the stored teacher-year rows
     (``services.teacher_years``) all use it, so a teacher's status is the same on every page.
     """
+    out: dict[int, list[TeacherYear]] = {s.id: [] for s in schools_}
+    if not schools_ or (user_ids is not None and not user_ids):
+        return out
+    on_record = years_on_record(schools_, year)
+    schools_ = [s for s in schools_ if s.id in on_record]
     ids = [s.id for s in schools_]
-    out: dict[int, list[TeacherYear]] = {sid: [] for sid in ids}
-    if not ids or (user_ids is not None and not user_ids):
+    if not ids:
         return out
     people = None if user_ids is None else sorted(set(user_ids))
     by_type_q, absences_q, exemptions_q = _year_statements(people is not None)
@@ -660,7 +668,7 @@ def _teacher_year_statement(
     as bound parameters (and ``user_id`` for the writing of :func:`quotas.pieces_of_one`).
     Built once per set of states (``confirmed``: :func:`_confirmed_states`; ``counting``:
     :func:`quotas.counting_states`, both from the installed types' code), which are written in
-    as one bound value each: building it cost more than running it, and expanding lists were
+    as constants (``database.in_constants``): building it cost more than running it, and expanding lists were
     written into its SQL again on every run. Each row is ``kind``, ``key``, ``semester``,
     ``a``, ``b``, ``c``, ``d``, ``e``, ``f``; only the writing ("w") uses ``c`` to ``f``. The
     writing takes ``note_least`` (:func:`quotas.note_least`) and the month bounds
@@ -672,7 +680,7 @@ def _teacher_year_statement(
     school_id: BindParameter[int] = bindparam("school_id")
     year: BindParameter[str] = bindparam("year")
     by_type = select(
-        literal("t", String).label("kind"),
+        constant("t").label("kind"),
         CreditEntry.type_key.label("key"),
         cast(null(), Integer).label("semester"),
         func.sum(CreditEntry.hours).label("a"),
@@ -685,7 +693,7 @@ def _teacher_year_statement(
     by_type = by_type.group_by(CreditEntry.type_key)
     absences = (
         select(
-            literal("a", String),
+            constant("a"),
             cast(null(), String),
             Activity.semester,
             func.sum(Participation.absent_hours),
@@ -700,23 +708,23 @@ def _teacher_year_statement(
             Participation.user_id == uid,
             Activity.school_id == school_id,
             Activity.school_year == year,
-            one_bound_each(Activity.state, confirmed),
+            in_constants(Activity.state, confirmed),
             ~away_clause(Participation.user_id, Activity.school_id, Activity.starts_at),  # held while away
         )
         .group_by(Activity.semester)
     )
     exemption = select(
-        literal("e", String), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
+        constant("e"), cast(Exemption.reason, String), cast(null(), Integer), cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(Exemption.user_id == uid, Exemption.school_id == school_id, Exemption.school_year == year)
     # the teacher is in the accepted year: a row of theirs is kept, or none is (no write ever
     # filled the year: then its teachers are today's, as :func:`_teachers_of` lists them)
     kept = select(TeacherYearRow.user_id).where(TeacherYearRow.school_id == school_id,
                                                 TeacherYearRow.school_year == year)
-    in_year = case((kept.where(TeacherYearRow.user_id == uid).exists() | ~kept.exists(), 1), else_=0)
+    in_year = case((kept.where(TeacherYearRow.user_id == uid).exists() | ~kept.exists(), constant(1)), else_=constant(0))
     accepted = (
         select(
-            literal("r", String), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
+            constant("r"), cast(YearSubmission.rules, String), in_year, cast(null(), Numeric),
             cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
         )
         .select_from(YearLock)
@@ -725,31 +733,31 @@ def _teacher_year_statement(
     )
     # the periods of the year the district accepted (its semesters, or the whole year)
     locked = select(
-        literal("l", String), cast(null(), String), YearLock.semester, cast(null(), Numeric),
+        constant("l"), cast(null(), String), YearLock.semester, cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(YearLock.school_id == school_id, YearLock.school_year == year)
     # the writing: title, semester, characters, longest piece, kind, pieces, pieces that count
     # (``note_least``: the reading notes' length the school's rule asks, :func:`quotas.note_least`)
     pieces = quotas.pieces_of_one(counting).subquery()
     writing = select(
-        literal("w", String), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
+        constant("w"), pieces.c.title, pieces.c.semester, pieces.c.chars, pieces.c.longest,
         pieces.c.kind, pieces.c.pieces, pieces.c.counted, pieces.c.month,
     )
     # when their teacher role here dates from (joined, or back after a gap), as text
     joined = select(
-        literal("m", String), cast(Membership.since, String), cast(null(), Integer), cast(null(), Numeric),
+        constant("m"), cast(Membership.since, String), cast(null(), Integer), cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
-    ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == TEACHER,
+    ).where(Membership.user_id == uid, Membership.school_id == school_id, Membership.role == constant(TEACHER),
             Membership.since.is_not(None))
     # the schools they left within the year (moved from): their ids, no statement more for the others
     left = select(
-        literal("o", String), cast(null(), String), Membership.school_id, cast(null(), Numeric),
+        constant("o"), cast(null(), String), Membership.school_id, cast(null(), Numeric),
         cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
     ).where(stints.left_in_year(uid, school_id, bindparam("year_from"), bindparam("year_to")))
     parts = [by_type, absences, exemption, accepted, locked, writing, joined, left]
     if with_types:
         parts.append(select(
-            literal("s", String), SchoolActivityType.type_key, cast(null(), Integer), cast(null(), Numeric),
+            constant("s"), SchoolActivityType.type_key, cast(null(), Integer), cast(null(), Numeric),
             cast(null(), Numeric), cast(SchoolActivityType.settings, String),
             cast(SchoolActivityType.enabled, Integer), cast(null(), Integer), cast(null(), Integer),
         ).where(SchoolActivityType.school_id == school_id))
@@ -794,7 +802,7 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
     least = quotas.note_least(school.rule)
     params = {"uid": user.id, "school_id": school.id, "year": year, "user_id": user.id, "note_least": least,
               **quotas.month_params(year, school.timezone), **_year_span(year, school.timezone)}
-    for kind, key, semester, a, b, c, d, e, f in read_rows(statement, params):
+    for kind, key, semester, a, b, c, d, e, f in read_rows(statement, params).all():
         if kind == "w":
             writing.append(quotas.piece_of((c, semester, key, d, a, b, e, f)))
         elif kind == "t":
@@ -1098,45 +1106,58 @@ def viewable_teacher(viewer: policy.Actor, user_id: int, school: School) -> User
     return target
 
 
+#: what a school holds of a school year — an activity, a ledger line, an exemption, writing, the
+#: district's lock — as (school, year) columns: a year it holds anything of is one it assessed its
+#: teachers for (:func:`_record_years_of`), one it holds nothing of no year of its records
+_HELD = ((Activity.school_id, Activity.school_year), (CreditEntry.school_id, CreditEntry.school_year),
+         (Exemption.school_id, Exemption.school_year), (OwnWriting.school_id, OwnWriting.school_year),
+         (YearLock.school_id, YearLock.school_year))
+
 # the years a teacher's record may list (built once: the record page asks on every visit):
-# those with something of theirs counted (``1``), and those the school holds anything of —
-# an activity, a ledger line, an exemption, writing, the district's lock — which the school's
-# summary assesses its teachers of (``0``)
+# those with something of theirs counted (``1``), and those the school holds anything of (``0``)
 _RECORD_YEARS = union(
     select(_counted_statement(False, True).subquery().c.school_year, literal(1, Integer).label("counted")),
-    *(select(year, literal(0, Integer)).where(school_id == bindparam("school_id"))
-      for school_id, year in ((Activity.school_id, Activity.school_year),
-                              (CreditEntry.school_id, CreditEntry.school_year),
-                              (Exemption.school_id, Exemption.school_year),
-                              (OwnWriting.school_id, OwnWriting.school_year),
-                              (YearLock.school_id, YearLock.school_year))),
+    *(select(year, literal(0, Integer)).where(school_id == bindparam("school_id")) for school_id, year in _HELD),
 )
+
+# the schools of ``school_ids`` holding anything of ``year`` (:func:`years_on_record`)
+_HOLDING = keep_compiled(union(*(
+    select(school_id).where(school_id.in_(bindparam("school_ids", expanding=True)), year == bindparam("year"))
+    for school_id, year in _HELD)))
+
+
+def years_on_record(schools_: Collection[School], year: str) -> set[int]:
+    """The ids of ``schools_`` that have ``year`` on their records: a year over that they hold
+    anything of (:data:`_HELD`) — the rule of the years over the teachers' records list
+    (:func:`_record_years_of`) — and their current school year (in their zone) and those after
+    it, still to come (judged as before). Of a year over that a school recorded nothing of, its
+    summary, exports, 学时证明 and the API assess nobody: the year is not on the record, not a
+    failed year. One statement, none when no school's year is over."""
+    now = {s.id for s in schools_ if year >= current_school_year(s.timezone)}
+    others = sorted({s.id for s in schools_} - now)
+    if others:
+        now.update(read_rows(_HOLDING, {"school_ids": others, "year": year}).scalars())
+    return now
+
+
+def year_on_record(school: School, year: str) -> bool:
+    """Whether ``year`` is on the school's records (:func:`years_on_record`)."""
+    return bool(years_on_record([school], year))
 
 
 def _record_summaries(user: User, school: School, only: str | None = None) -> list[tuple[str, TeacherYear]]:
     """Each year of the teacher's record in this school, newest first, with its
-    :func:`teacher_year`: the current one; every year that holds something of theirs that the
+    :func:`teacher_year` (:func:`_record_years_of`): the current one while they are on the
+    teaching staff (as its summary lists them); every year that holds something of theirs that the
     year's figures count — ledger entries, unexcused or excused absence from an activity a
     reviewer confirmed, an exemption (the year says 免于考核), writing towards the quotas; and
     every other year over that the school assessed (it holds anything of that year) while they
     were on its teaching staff at its end — the year its summary, its 学时证明 and the API
     assess them for (:func:`_teachers_of`: not :attr:`TeacherYear.not_theirs`), 0 h and all. A
-    year over before they first joined is not asked (its summary leaves them out). Two
+    year over before they first joined is not asked (its summary leaves them out). One to three
     statements, and those of :func:`teacher_year` per year listed. With ``only``, that year
     alone is judged (the record of one year asks nothing of the others)."""
-    params = {"school_ids": [school.id], "user_ids": [user.id], "school_id": school.id,
-              "confirmed": _confirmed_states(), "writing_counts": quotas.counting_states()}
-    this_year = current_school_year(school.timezone)
-    counted, assessed = {this_year}, set()
-    for year, theirs in read_rows(_RECORD_YEARS, params):
-        if theirs:
-            counted.add(year)
-        elif year < this_year:  # a year planned ahead is no year of anyone's record yet
-            assessed.add(year)
-    assessed -= counted
-    if assessed:  # the years over before every stretch of theirs on the staff began are not asked
-        spans = stints.spans_on_staff({school.id: school.timezone}, [user.id]).get((school.id, user.id), ())
-        assessed = {y for y in assessed if any(since is None or since <= year_bounds(y)[1] for since, _ in spans)}
+    counted, assessed = _record_years_of(user, school)
     out = []
     for year in sorted(counted | assessed, reverse=True):
         if only is not None and year != only:
@@ -1145,6 +1166,39 @@ def _record_summaries(user: User, school: School, only: str | None = None) -> li
         if year in counted or not ty.not_theirs:
             out.append((year, ty))
     return out
+
+
+def _record_years_of(user: User, school: School) -> tuple[set[str], set[str]]:
+    """The years that may be on the teacher's record here: those on it whatever their figures
+    (something of theirs counted; the current year while they are on the teaching staff), and
+    the years over that the school holds anything of, on it unless not theirs
+    (:attr:`TeacherYear.not_theirs`). The current year of a teacher who has left (or is away)
+    with nothing of theirs in it is not on it: its summary leaves them out, and someone who left
+    in the summer has no year here after their last. One or two statements."""
+    params = {"school_ids": [school.id], "user_ids": [user.id], "school_id": school.id,
+              "confirmed": _confirmed_states(), "writing_counts": quotas.counting_states()}
+    this_year = current_school_year(school.timezone)
+    counted, assessed = set(), set()
+    for year, theirs in read_rows(_RECORD_YEARS, params):
+        if theirs:
+            counted.add(year)
+        elif year < this_year:  # a year planned ahead is no year of anyone's record yet
+            assessed.add(year)
+    assessed -= counted
+    if assessed or this_year not in counted:
+        spans = stints.spans_on_staff({school.id: school.timezone}, [user.id]).get((school.id, user.id), ())
+        if any(until is None for _since, until in spans):  # on the teaching staff today
+            counted.add(this_year)
+        # the years over before every stretch of theirs on the staff began are not asked
+        assessed = {y for y in assessed if any(since is None or since <= year_bounds(y)[1] for since, _ in spans)}
+    return counted, assessed
+
+
+def on_record(user: User, school: School, ty: TeacherYear, year: str) -> bool:
+    """Whether ``year`` (whose :func:`teacher_year` is ``ty``) is on the teacher's record here
+    (:func:`_record_summaries`): what their 学时证明 and the API assess, as the record page lists it."""
+    counted, assessed = _record_years_of(user, school)
+    return year in counted or (year in assessed and not ty.not_theirs)
 
 
 def record_years(user: User, school: School) -> list[str]:

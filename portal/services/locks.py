@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, and_, exists, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from portal.database import is_sqlite, one_bound_each
+from portal.database import constant, in_constants, is_sqlite
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.messages import SchoolYear, msg
@@ -32,7 +32,7 @@ from portal.services.quotas import SEMESTERS
 def _covers(lock_semester: Any, semester: Any) -> ColumnElement[bool]:
     """The one rule of what a lock covers within its school year: a whole year's lock
     (``WHOLE_YEAR``) every semester, a semester's lock that semester."""
-    return or_(lock_semester == WHOLE_YEAR, lock_semester == semester)
+    return or_(lock_semester == constant(WHOLE_YEAR), lock_semester == semester)
 
 
 def locked_clause(school_id: Any, school_year: Any, semester: Any) -> ColumnElement[bool]:
@@ -76,11 +76,11 @@ def closes_year(lock: Any) -> ColumnElement[bool]:
     def same_year(row: Any) -> ColumnElement[bool]:
         return and_(row.school_id == lock.school_id, row.school_year == lock.school_year)
 
-    return or_(lock.semester == WHOLE_YEAR, and_(
-        one_bound_each(lock.semester, SEMESTERS),  # not an expanding list: in statements built once
-        exists().where(same_year(other), one_bound_each(other.semester, SEMESTERS), other.semester != lock.semester,
+    return or_(lock.semester == constant(WHOLE_YEAR), and_(
+        in_constants(lock.semester, SEMESTERS),  # not an expanding list: in statements built once
+        exists().where(same_year(other), in_constants(other.semester, SEMESTERS), other.semester != lock.semester,
                        other.id < lock.id),
-        ~exists().where(same_year(whole), whole.semester == WHOLE_YEAR),
+        ~exists().where(same_year(whole), whole.semester == constant(WHOLE_YEAR)),
     ))
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 from portal.activity_types import evidence_counts
 from portal.assessment import EXEMPT, MET
-from portal.database import CompiledOnce, keep_compiled, one_bound_each, read_rows
+from portal.database import CompiledOnce, in_constants, keep_compiled, read_rows
 from portal.extensions import db
 from portal.hours import present_at_most
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
@@ -202,7 +202,7 @@ _SHARED = len(ParticipantRow._fields)
 @functools.cache
 def _participations(states: tuple[str, ...], of_year: bool) -> Select[Any]:
     """:func:`participations`' statement, built once per set of states (they come from the
-    installed types' code; written in, one bound value each: an expanding list was written into
+    installed types' code; written in as constants (``database.in_constants``): an expanding list was written into
     its SQL again on every run) and whether it is of one year (``year`` bound): the teacher home
     asks on every visit, and building it cost more than running it. Plain columns, not ORM
     entities: loading a busy teacher's two dozen pairs as objects took twice as long as the
@@ -216,7 +216,7 @@ def _participations(states: tuple[str, ...], of_year: bool) -> Select[Any]:
         .where(
             Participation.user_id == bindparam("user_id"),
             Activity.school_id == bindparam("school_id"),
-            one_bound_each(Activity.state, states),
+            in_constants(Activity.state, states),
             # nothing more happens in a period the district accepted (as the queue, :func:`_waiting`)
             ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
             theirs(),  # one held while they were away from the staff is not theirs (``stints``)
@@ -354,6 +354,7 @@ class QueueItem:
     activity_evidence: list[QueueEvidence] = field(default_factory=list)  # the organizer's own files
     allowed: list[str] = field(default_factory=list)  # triggers the viewer may fire (set by the page)
     own: bool = False  # the viewer organised or took part: someone else decides
+    handed_in: bool = False  # ``own`` only as they handed in evidence for another's declaration (set by the page)
     adjustable: bool = False  # the viewer may change its hours (a trigger of theirs adjusts them; set by the page)
     counted: tuple[int, Decimal] | None = None  # (people, hours to credit) when only counted: no ``participants``
     notice: Any = None  # the type's credit rule raised (reported): what is shown instead of its hours (a message)

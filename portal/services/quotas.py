@@ -33,7 +33,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    String,
     and_,
     bindparam,
     case,
@@ -46,7 +45,7 @@ from sqlalchemy import (
 
 from portal import file_text
 from portal.assessment import QuotaFact
-from portal.database import one_bound_each, read_rows
+from portal.database import constant, in_constants, read_rows
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.messages import Msg, msg
@@ -78,9 +77,9 @@ def counts_towards_quotas(counting: tuple[str, ...] | None = None) -> ColumnElem
     the quotas (:func:`writing_of`, :func:`teacher_year`'s writing), of who belongs to a year by
     their writing (``credits._counted_statement``) and of which pieces a new one repeats
     (:func:`require_new_piece`). ``counting`` (the states of :func:`counting_states`): written
-    into the statement, one bound value each, instead of the bound list."""
+    into the statement as constants (``database.in_constants``), instead of the bound list."""
     states = (Activity.state.in_(bindparam("writing_counts", expanding=True)) if counting is None
-              else one_bound_each(Activity.state, counting))  # a statement built once per set: in it
+              else in_constants(Activity.state, counting))  # a statement built once per set: in it
     return and_(states, ~away_clause(Evidence.user_id, Activity.school_id, Activity.starts_at))
 
 
@@ -132,7 +131,7 @@ def _pieces_statement(counting: tuple[str, ...] | None = None, leave_out: bool =
         )
         .join(Activity, Activity.id == Evidence.activity_id)
         .where(
-            school(Activity.school_id), Activity.school_year == year, one_bound_each(Evidence.kind, WRITTEN_KINDS),
+            school(Activity.school_id), Activity.school_year == year, in_constants(Evidence.kind, WRITTEN_KINDS),
             counts_towards_quotas(counting),
         )
     )
@@ -152,14 +151,14 @@ def _pieces_statement(counting: tuple[str, ...] | None = None, leave_out: bool =
         own = own.where(OwnWriting.id != bindparam("leave_out"))
     u = union_all(evidence, own).subquery()
     least: BindParameter[int] = bindparam("note_least", type_=Integer)
-    note = u.c.kind == literal(READING_NOTES, String)
+    note = u.c.kind == constant(READING_NOTES)
     short = and_(note, u.c.chars < least)
     # the month of the school year a reading note was written in, as the school reads its
     # calendar: before the bound instant the next month begins (``month_9`` …, :func:`month_params`)
     ends = [*SCHOOL_YEAR_MONTHS[1:], 0]
     month = case(
         (~note, null()),
-        *((u.c.at < bindparam(f"month_{after}"), literal(m, Integer)) for m, after in zip(SCHOOL_YEAR_MONTHS, ends, strict=True)),
+        *((u.c.at < bindparam(f"month_{after}"), constant(m)) for m, after in zip(SCHOOL_YEAR_MONTHS, ends, strict=True)),
         else_=null(),
     ).label("month")
     return select(
@@ -169,11 +168,11 @@ def _pieces_statement(counting: tuple[str, ...] | None = None, leave_out: bool =
         u.c.semester,
         u.c.title,
         func.count().label("pieces"),
-        func.sum(case((short, 0), else_=u.c.chars)).label("chars"),
+        func.sum(case((short, constant(0)), else_=u.c.chars)).label("chars"),
         func.max(u.c.chars).label("longest"),
-        func.sum(case((short, 0), else_=1)).label("counted"),
+        func.sum(case((short, constant(0)), else_=constant(1))).label("counted"),
         month,
-    ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title, month)
+    ).group_by(u.c.sid, u.c.uid, u.c.kind, u.c.semester, u.c.title, "month")  # its label: the CASE and its bounds once
 
 
 _PIECES = _pieces_statement()

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
+from portal.database import constant
 from portal.extensions import db
 from portal.models import TEACHER, Activity, EarlierStint, Membership, Participation, User
 from portal.timeutil import to_local
@@ -44,7 +45,7 @@ def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
         and_(m.active.is_(False), m.until.is_not(None), m.until <= at),
         select(st.id).where(st.membership_id == m.id, st.until <= at).correlate_except(st).exists(),
         and_(m.since.is_not(None), m.since > at, select(other.id).where(  # another school's teacher then
-            other.user_id == m.user_id, other.school_id != m.school_id, other.role == TEACHER,
+            other.user_id == m.user_id, other.school_id != m.school_id, other.role == constant(TEACHER),
             or_(other.since.is_(None), other.since <= at),
             or_(other.active.is_(True), other.until.is_(None), other.until > at),
         ).correlate_except(other).exists()),
@@ -56,7 +57,7 @@ def away_clause(user_id: Any, school_id: Any, at: Any) -> ColumnElement[bool]:
     ).correlate_except(st).exists()
     # correlated with the statement it is asked in (the activity, the participation) at any depth
     return select(m.id).where(
-        m.user_id == user_id, m.school_id == school_id, m.role == TEACHER, left, ~held_now, ~held_before,
+        m.user_id == user_id, m.school_id == school_id, m.role == constant(TEACHER), left, ~held_now, ~held_before,
     ).correlate_except(m).exists()
 
 
@@ -134,7 +135,7 @@ def left_in_year(user_id: Any, school_id: Any, year_from: Any, year_to: Any) -> 
     begins, naive UTC) and was held in it: a school they left (moved from, or left before joining
     this one) this year. Its part of the year is judged there (:mod:`portal.services.moves`); the
     teacher reads its hours, as that school's, beside this school's (:func:`credits.earlier_schools`)."""
-    return and_(Membership.user_id == user_id, Membership.school_id != school_id, Membership.role == TEACHER,
+    return and_(Membership.user_id == user_id, Membership.school_id != school_id, Membership.role == constant(TEACHER),
                 Membership.active.is_(False), Membership.until.is_not(None),
                 Membership.until > year_from, Membership.until <= year_to,
                 or_(Membership.since.is_(None), Membership.since < Membership.until))

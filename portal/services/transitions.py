@@ -8,18 +8,19 @@ hook fires.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import policy
-from portal.database import keep_compiled, read_rows, write_transaction
+from portal.database import in_constants, keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
 from portal.hours import ZERO, BadHours, fmt, parse_hours
@@ -55,7 +56,7 @@ from portal.sorting import by_pinyin
 from portal.textcount import counted_text
 from portal.timeutil import local_text, to_local, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
-from workflows.definition import FORMER_OWNER, INVOLVED, OWNER, Phase, Transition
+from workflows.definition import FORMER_OWNER, HANDED_IN, INVOLVED, OWNER, Phase, Transition
 from workflows.errors import CommentRequired, GuardRaised, NotEnded
 
 log = logging.getLogger(__name__)
@@ -381,6 +382,8 @@ def fire(
         except TriggerNotPermitted:
             step = reg.engine.definition.transition(trigger)
             if step.independent and roles & INVOLVED and (step.roles | step.stand_in_roles) & roles:
+                if roles & INVOLVED == {HANDED_IN}:  # only their hand-in for another: said so
+                    raise Forbidden(msg(policy.HANDED_IN_REFUSAL)) from None
                 raise Forbidden(msg("trigger.independent", trigger=_step_label(reg, trigger))) from None
             if FORMER_OWNER in roles and OWNER in step.roles:  # its organiser, who lost the role
                 raise Forbidden(msg("policy.organiser_no_more")) from None
@@ -749,14 +752,19 @@ _LAST_STEP = keep_compiled(
 )
 
 
+def _latest_of(ids: Any) -> Any:
+    """SQL: the log entry is the latest step of one of the activities ``ids`` (a bound list)."""
+    return TransitionLog.id.in_(
+        select(func.max(TransitionLog.id)).where(TransitionLog.activity_id.in_(ids))
+        .group_by(TransitionLog.activity_id).scalar_subquery())
+
+
 #: each activity's latest step with its actor's name (:func:`last_returns`)
 _LATEST_STEPS = keep_compiled(
     select(*(getattr(TransitionLog, name) for name in LogRow._fields), User.display_name, Activity.type_key)
     .join(User, User.id == TransitionLog.actor_id)
     .join(Activity, Activity.id == TransitionLog.activity_id)
-    .where(TransitionLog.id.in_(
-        select(func.max(TransitionLog.id)).where(TransitionLog.activity_id.in_(bindparam("ids", expanding=True)))
-        .group_by(TransitionLog.activity_id).scalar_subquery()))
+    .where(_latest_of(bindparam("ids", expanding=True)))
 )
 
 
@@ -775,12 +783,14 @@ def last_returns(activity_ids: Collection[int]) -> dict[int, Returned]:
     ids = sorted(set(activity_ids))
     if not ids:
         return {}
-    out: dict[int, Returned] = {}
-    for row in read_rows(_LATEST_STEPS, {"ids": ids}).all():
-        step, name, type_key = LogRow._make(row[:10]), row[10], row[11]
-        if _returns(type_key, step):
-            out[step.activity_id] = Returned(step.comment or "", name, step.created_at)
-    return out
+    return _returned_of(read_rows(_LATEST_STEPS, {"ids": ids}).all())
+
+
+def _returned_of(rows: Iterable[Any]) -> dict[int, Returned]:
+    """:func:`last_returns` of the latest steps ``rows`` (with their ``activity_id``, ``trigger``,
+    ``comment``, ``created_at``, the actor's ``display_name`` and the activity's ``type_key``)."""
+    return {row.activity_id: Returned(row.comment or "", row.display_name, row.created_at)
+            for row in rows if _returns(row.type_key, row)}
 
 
 class RefusedBefore(NamedTuple):
@@ -797,18 +807,22 @@ class RefusedBefore(NamedTuple):
 #: the refusals in review of declarations by these teachers at the school, newest first
 #: (:func:`refused_before`): steps from a review state into a closed one, read with the
 #: declaration's title and dates and the reviewer's name
+#: (bound ``school_id``, ``declarers``, ``keys``, ``closed``, ``review``: :func:`_declarations`)
+_REFUSED_WHERE = (
+    Activity.school_id == bindparam("school_id"),
+    Activity.organizer_id.in_(bindparam("declarers", expanding=True)),
+    Activity.type_key.in_(bindparam("keys", expanding=True)),
+    Activity.state.in_(bindparam("closed", expanding=True)),
+    TransitionLog.to_state.in_(bindparam("closed", expanding=True)),
+    TransitionLog.from_state.in_(bindparam("review", expanding=True)),
+)
 _REFUSALS_OF = keep_compiled(
     select(TransitionLog.activity_id, Activity.organizer_id, Activity.type_key, Activity.title, Activity.starts_at,
            Activity.ends_at, TransitionLog.from_state, TransitionLog.to_state, TransitionLog.comment,
            User.display_name, TransitionLog.created_at)
     .join(Activity, Activity.id == TransitionLog.activity_id)
     .join(User, User.id == TransitionLog.actor_id)
-    .where(Activity.school_id == bindparam("school_id"),
-           Activity.organizer_id.in_(bindparam("declarers", expanding=True)),
-           Activity.type_key.in_(bindparam("keys", expanding=True)),
-           Activity.state.in_(bindparam("closed", expanding=True)),
-           TransitionLog.to_state.in_(bindparam("closed", expanding=True)),
-           TransitionLog.from_state.in_(bindparam("review", expanding=True)))
+    .where(*_REFUSED_WHERE)
     .order_by(TransitionLog.created_at.desc(), TransitionLog.id.desc())
 )
 
@@ -823,23 +837,36 @@ def refused_before(school_id: int, activities: Collection[Any], tz: str) -> dict
     reviewer would otherwise not know. One statement for them all whenever there are
     ``activities``, declarations among them or not, so the queue's statements per page do not
     depend on which types its page holds (``tests/perf/test_paging.py``); none without any."""
-    types = registry()
     if not activities:
         return {}
+    mine, bound = _declarations(activities)
+    return _refusals_of(read_rows(_REFUSALS_OF, {"school_id": school_id, **bound}).all(), mine, tz)
+
+
+def _declarations(activities: Collection[Any]) -> tuple[list[Any], dict[str, list[Any]]]:
+    """The declarations among ``activities`` and what :data:`_REFUSED_WHERE` binds for them
+    (their teachers, types, and those types' closed and review states)."""
+    types = registry()
     mine = [a for a in activities if (reg := types.get(a.type_key)) is not None and reg.decl.self_declared]
     keys = sorted({a.type_key for a in mine})
-    definitions = {key: types.definition(key) for key in keys}
-    closed = sorted({s for d in definitions.values() for s in d.states_in(Phase.CLOSED)})
-    review = sorted({s for d in definitions.values() for s in d.states_in(Phase.AWAITING_REVIEW)})
-    rows = read_rows(_REFUSALS_OF, {"school_id": school_id, "declarers": sorted({a.organizer_id for a in mine}),
-                                    "keys": keys, "closed": closed, "review": review}).all()
+    definitions = [types.definition(key) for key in keys]
+    closed = sorted({s for d in definitions for s in d.states_in(Phase.CLOSED)})
+    review = sorted({s for d in definitions for s in d.states_in(Phase.AWAITING_REVIEW)})
+    return mine, {"declarers": sorted({a.organizer_id for a in mine}), "keys": keys, "closed": closed,
+                  "review": review}
+
+
+def _refusals_of(rows: Iterable[Any], mine: list[Any], tz: str) -> dict[int, list[RefusedBefore]]:
+    """:func:`refused_before` of the declarations ``mine`` from the steps ``rows`` read by
+    :data:`_REFUSED_WHERE`, newest first."""
+    types = registry()
 
     def days(start: datetime, end: datetime) -> tuple[Any, Any]:
         return to_local(start, tz).date(), to_local(end, tz).date()
 
     refusals = [
         (r, counted_text(r.title), days(r.starts_at, r.ends_at)) for r in rows
-        if definitions[r.type_key].refuses(r.from_state, r.to_state)
+        if types.definition(r.type_key).refuses(r.from_state, r.to_state)
     ]
     out: dict[int, list[RefusedBefore]] = {}
     for a in mine:
@@ -853,6 +880,81 @@ def refused_before(school_id: int, activities: Collection[Any], tz: str) -> dict
         if found:
             out[int(a.id)] = found
     return out
+
+
+class QueueHistory(NamedTuple):
+    """What the review queue's page reads of its activities' history (:func:`queue_history`)."""
+
+    before: dict[int, access.Earlier]  # :func:`access.involved_before` of every activity of the page
+    returned: dict[int, Returned]  # :func:`last_returns` of the held ones
+    refused: dict[int, list[RefusedBefore]]  # :func:`refused_before` of the held ones
+
+
+_EARLIER, _LATEST, _REFUSED = 0, 1, 2  # ``part`` of :func:`_queue_history_query`'s rows
+
+
+@functools.cache
+def _queue_history_query(open_: tuple[str, ...], review: tuple[str, ...]) -> Any:
+    """:func:`access.involved_before`'s, :func:`last_returns`' and :func:`refused_before`'s
+    statements as one UNION ALL of rows of one shape, told apart by ``part``; the open phase's and
+    review's states (from the installed types' code) written in, one bound value each. Built once
+    per set of states, its compiled form kept (``keep_compiled``): the page ran three statements,
+    each costing more to prepare and send than SQLite took to answer it. The refusals come in no
+    order: :func:`queue_history` orders them as :data:`_REFUSALS_OF` does."""
+    log = TransitionLog
+    # NULLs typed: PostgreSQL matches a union's columns branch by branch, two untyped NULLs making text
+    typed = {c.key: cast(null(), c.type) for c in (log.comment, log.created_at, User.display_name, Activity.type_key,
+                                                    Activity.organizer_id, Activity.title, Activity.starts_at,
+                                                    Activity.ends_at)}
+
+    def shape(part: int, **columns: Any) -> list[Any]:
+        names = ("activity_id", "trigger", "from_state", "to_state", "actor_id", "payload", "comment", "created_at",
+                 "id", "display_name", "type_key", "organizer_id", "title", "starts_at", "ends_at")
+        return [literal_column(str(part)).label("part"),
+                *(columns.get(name, typed.get(name, null())).label(name) for name in names)]
+
+    steps = {c.key: c for c in (log.activity_id, log.trigger, log.from_state, log.to_state, log.actor_id,
+                                log.comment, log.created_at, log.id)}
+    named = {"display_name": User.display_name, "type_key": Activity.type_key}
+    earlier = select(*shape(_EARLIER, payload=access.handover_payload(),
+                            **{k: v for k, v in steps.items() if k not in ("comment", "created_at")})).where(
+        access.earlier_hands(bindparam("ids", expanding=True), in_constants(log.from_state, open_),
+                             in_constants(log.to_state, review)))
+    # evidence handed in for another on a declaration, as :data:`access._EARLIER_HANDS` reads it too
+    handed_in = literal_column(f"'{access.HANDED_IN_ROW}'", log.trigger.type)
+    handed = (select(*shape(_EARLIER, activity_id=Evidence.activity_id, trigger=handed_in, actor_id=Evidence.uploaded_by,
+                            **{c.key: cast(null(), c.type) for c in (log.from_state, log.to_state, log.payload, log.id)}))
+              .join(Activity, Activity.id == Evidence.activity_id)
+              .where(access.handed_in_for_another(bindparam("ids", expanding=True),
+                                                  bindparam("declaring", expanding=True))))
+    latest = (select(*shape(_LATEST, **steps, **named))
+              .join(User, User.id == log.actor_id).join(Activity, Activity.id == log.activity_id)
+              .where(_latest_of(bindparam("held", expanding=True))))
+    refused = (select(*shape(_REFUSED, **steps, **named, organizer_id=Activity.organizer_id, title=Activity.title,
+                             starts_at=Activity.starts_at, ends_at=Activity.ends_at))
+               .join(Activity, Activity.id == log.activity_id).join(User, User.id == log.actor_id)
+               .where(*_REFUSED_WHERE))
+    return keep_compiled(union_all(earlier, handed, latest, refused))
+
+
+def queue_history(school_id: int, activities: Collection[Any], held: Collection[Any], tz: str) -> QueueHistory:
+    """:func:`access.involved_before` of ``activities``, :func:`last_returns` and
+    :func:`refused_before` of the ``held`` among them, in one statement (none without
+    ``activities``): the same answers as the three functions give."""
+    if not activities:
+        return QueueHistory({}, {}, {})
+    open_, review = access.review_edges()
+    mine, bound = _declarations(held)
+    rows = read_rows(_queue_history_query(tuple(open_), tuple(review)), {
+        "ids": sorted({a.id for a in activities}), "held": sorted({a.id for a in held}), "school_id": school_id,
+        "declaring": access.declaring_types(), **bound}).all()
+    parts: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    for row in rows:
+        parts[row.part].append(row)
+    earlier = [(r.activity_id, r.trigger, r.from_state, r.to_state, r.actor_id, r.payload) for r in parts[_EARLIER]]
+    refusals = sorted(parts[_REFUSED], key=lambda r: (r.created_at, r.id), reverse=True)  # newest first
+    return QueueHistory(access.earlier_of_rows(earlier), _returned_of(parts[_LATEST]),
+                        _refusals_of(refusals, mine, tz) if held else {})
 
 
 def refusals_told_to(who: policy.Actor, act: Activity, tz: str) -> list[RefusedBefore] | None:

@@ -389,7 +389,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     if locked is None:
         locked = locks.is_locked(act.school_id, act.school_year, act.semester)
     history = transitions.history_rows(act.id)  # rows: this page only shows them
-    before = access.involved_before_in(log for log, _actor in history)  # involved in it still
+    before = access.involved_before_in((log for log, _actor in history), evidence,
+                                       declared=_personal(act))  # involved in it still
     allowed = transitions.allowed_triggers(act, me, participant_ids, roles, locked, before=before) if reg else []
     after_end = transitions.after_the_end(act, me, allowed, participant_ids, roles, locked, before) if reg else []
     own_row = next((p for p, _u in people if p.user_id == me), None)

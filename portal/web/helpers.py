@@ -26,7 +26,7 @@ from portal.once import once_each
 from portal.page_cache import navigation_bar
 from portal.registry import registry
 from portal.services import activities, corrections, credits, plans, school_plans, submissions, transitions
-from portal.timeutil import local_text, to_local, zone_of
+from portal.timeutil import local_text, to_local, utcnow, zone_of
 from portal.web import picker
 from workflows.definition import Phase
 
@@ -252,9 +252,11 @@ def correction_asked(kind: str, wanted: str) -> str:
 
 def correction_waiting(req: Any) -> str:
     """An open correction request of the viewer's, said where the page would offer to ask it:
-    the day it was asked (the school's), waiting."""
-    day = to_local(req.created_at, zone_of(current_school())).date()
-    return gettext("Asked on %(day)s, waiting to be handled", day=i18n.day_text(day))
+    the day it was asked (the school's; with its year, not of this one), waiting."""
+    zone = zone_of(current_school())
+    day = to_local(req.created_at, zone).date()
+    return gettext("Asked on %(day)s, waiting to be handled",
+                   day=i18n.day_text(day, to_local(utcnow(), zone).date()))
 
 
 def correction_status(status: str) -> str:

@@ -118,7 +118,8 @@ class QueueCards:
                     for e in item.activity_evidence
                 )
                 materials = f'\n      <p class="small mb-2">{tx["materials"]}{tx["colon"]}\n        {listed}</p>\n      '
-            own = (f'<p class="small text-warning-emphasis" data-testid="own-activity-{aid}">{tx["own"]}</p>'
+            why_own = tx["handed_in" if item.handed_in else "own"]  # only as they handed in its evidence: said so
+            own = (f'<p class="small text-warning-emphasis" data-testid="own-activity-{aid}">{why_own}</p>'
                    if item.own else "")
             if item.returned is not None:  # back at once after a return: said, so it is not taken for new
                 back = item.returned

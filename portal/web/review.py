@@ -128,14 +128,15 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
     # what the viewer may do with each (its buttons, whether it is selectable for a bulk action): the
     # page read whether the viewer takes part; no activity of a locked year is on it
     # (``overview._waiting``: read with the activities, in the same statement)
-    before = access.involved_before(item.activity.id for item in items)  # handed over from them, held by them
+    # who had a hand in each before (handed over from them, held by them); whether a held card's latest step
+    # returned it; a declaration declared again after a refusal: its card says who refused it, when and why
+    # (one statement for the three)
+    before, returned, refused = transitions.queue_history(
+        school.id, [item.activity for item in items], [item.activity for item in held_items], zone_of(school))
     allowed = transitions.allowed_triggers_each(
         [item.activity for item in items], me, roles, {item.activity.id: item.takes_part for item in items},
         dict.fromkeys((item.activity.id for item in items), False), before,
     )
-    returned = transitions.last_returns([item.activity.id for item in held_items])
-    # a declaration declared again after a refusal: its card says who refused it, when and why (one statement)
-    refused = transitions.refused_before(school.id, [item.activity for item in held_items], zone_of(school))
     # a declaration whose certificate file or number is on another teacher's standing declaration: its
     # card names theirs, as its page does (one statement whenever held cards are on the page, declarations
     # among them or not: every page the same statements)
@@ -148,8 +149,10 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         item.returned = returned.get(item.activity.id)
         item.refused_before = refused.get(item.activity.id, ())
         item.shared = shared.get(item.activity.id, ())
-        earlier = before.get(item.activity.id, access.NOBODY_EARLIER).people
-        item.own = me == item.activity.organizer_id or me in earlier or item.takes_part
+        earlier = before.get(item.activity.id, access.NOBODY_EARLIER)
+        item.own = me == item.activity.organizer_id or me in earlier.people or item.takes_part
+        item.handed_in = item.own and me in earlier.handed_in and not (
+            me == item.activity.organizer_id or me in earlier.organisers | earlier.recorders or item.takes_part)
         item.adjustable = any(t in adjusting for t in item.allowed)
     for item in reviewed_items:
         item.allowed = allowed[item.activity.id]
@@ -209,6 +212,7 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         flash_pending=bool(session.get(FLASH_AT)),  # messages beside an activity: asked only if any wait
         queue_cards=cards,  # the template adds its words, the CSRF field and its message macro
         own_refusal=escape(tr(msg(policy.OWN_ACTIVITY_REFUSAL))),  # why one's own card has no decision
+        handed_in_refusal=escape(tr(msg(policy.HANDED_IN_REFUSAL))),  # and one whose evidence they handed in
         # a bulk button only where some row of the page can be selected for it
         bulk_approve=any(BULK_APPROVE in item.allowed for item in held_items),
         bulk_credit=any(BULK_CREDIT in item.allowed for item in reviewed_items),

@@ -30,6 +30,7 @@ from portal.timeutil import utcnow
 from tests.credits.conftest import BUILTIN
 from tests.support import factories as f
 from tests.support.sessions import log_in
+from workflows.definition import PLANNED
 
 DETAILS = {
     "lecture": {"topic": "单元整体教学"},
@@ -339,3 +340,17 @@ def assert_school_rule_refused(school_id: int, key: str, bad: Any) -> None:
     school = db.session.get_one(School, school_id)
     assert school.rule(key) == 0 and school.rule("reading_notes_chars") == 10000
     assert db.session.scalar(last) == before
+
+
+def hold_year(school: School, organizer: User, year: str) -> Activity:
+    """An activity planned in ``year`` with nobody on it (written as a row: the year may be long
+    over): the school holds something of the year, so the year is on its records
+    (``credits.years_on_record``) and its summary assesses its teachers, though nothing counts."""
+    start = datetime(int(year[:4]), 11, 1, 2, 0)
+    act = Activity(school_id=school.id, type_key="lecture", title="往年计划", organizer_id=organizer.id,
+                   starts_at=start, ends_at=start + timedelta(hours=2), hours=Decimal("2"), school_year=year,
+                   semester=1, state=PLANNED)
+    db.session.add(act)
+    db.session.flush()
+    return act
+

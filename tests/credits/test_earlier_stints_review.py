@@ -23,7 +23,7 @@ from portal.services import access, credits, teacher_years, tokens
 from portal.services import staff as staff_service
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
-from tests.credits.helpers import PAST_STARTS, credited, login, rows_are_a_rebuild
+from tests.credits.helpers import PAST_STARTS, credited, hold_year, login, rows_are_a_rebuild
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
 
@@ -36,6 +36,8 @@ def _build() -> dict:
     s1 = db.session.get_one(School, facts["s1"])
     staff = f.people_of(facts["staff"])
     credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="6", start=PAST_STARTS[0], title="往年讲座")
+    for year in ("2020-2021", "2021-2022", "2022-2023", "2023-2024", "2024-2025"):  # on the school's records
+        hold_year(s1, staff["organizer"], year)
     late = f.person(s1, "late", "organizer")  # an account of 2020, first an organizer only
     return {**facts, "late": late.id}
 

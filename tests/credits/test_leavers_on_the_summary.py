@@ -161,10 +161,35 @@ def test_who_left_with_nothing_is_not_on_that_year_and_an_active_teacher_is_as_b
     t4 = {ty.user.username: ty for ty in credits.school_summary(s1, PAST)}["t4"]
     assert (t4.facts.total_hours, t4.assessment.status) == (0, "short")
     # nothing of t4's counts in either year, but last year's summary assesses them (they taught
-    # here when it was over): their record lists it with the summary's figures, as the current one
+    # here when it was over): their record lists it with the summary's figures; this year's
+    # summary leaves them out, and so does their record (test_a_leaver_with_nothing_this_year…)
     record = credits.teacher_record(people["t4"], s1)
-    assert [y.school_year for y in record] == [now, PAST]
-    assert (record[1].summary.facts, record[1].summary.assessment) == (t4.facts, t4.assessment)
+    assert [y.school_year for y in record] == [PAST]
+    assert (record[0].summary.facts, record[0].summary.assessment) == (t4.facts, t4.assessment)
+
+
+def test_a_leaver_with_nothing_this_year_has_not_this_year_on_their_record(app, s1, people):
+    """Review: t4 left this year with nothing of theirs in it; this year's summary leaves them out
+    while their 成长档案 listed this year (0 h, 进行中) and its 学时证明 printed it — a year that is
+    not theirs here. Now the record ends with their last year on the staff: the page says this
+    year is not on it, the 学时证明 of it is refused (409) and the API assesses nothing of it; an
+    active teacher with nothing this year (t7) keeps it."""
+    now = current_school_year(s1.timezone)
+    assert "t4" not in {ty.user.username for ty in credits.school_summary(s1, now)}
+    assert [y.school_year for y in credits.teacher_record(people["t4"], s1)] == [PAST]
+    assert [y.school_year for y in credits.teacher_record(people["t7"], s1)] == [now, PAST]
+    client = login(app.test_client(), people["admin"], s1)
+    t4 = people["t4"].id
+    page = client.get(f"/teachers/{t4}/record?year={now}&lang=zh_Hans_CN").get_data(as_text=True)
+    assert 'data-testid="record-year-not-on"' in page and f'data-year="{now}"' not in page
+    refused = client.get(f"/teachers/{t4}/record.pdf?year={now}&lang=zh_Hans_CN")
+    assert refused.status_code == 409 and refused.mimetype != "application/pdf"
+    assert "不在该教师在本校的成长档案中" in refused.get_data(as_text=True)
+    token = tokens.issue(people["admin"]).token
+    for who, off in ((t4, True), (people["t7"].id, False)):
+        body = app.test_client().get(f"/api/v1/users/{who}/credits?year={now}",
+                                     headers={"Authorization": f"Bearer {token}"}).get_json()
+        assert body["not_on_record"] is off and (body["status"] is None) is off, body
 
 
 def test_the_stored_rows_of_those_who_left_are_what_a_rebuild_computes(app, s1, people):

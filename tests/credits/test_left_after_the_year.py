@@ -19,7 +19,7 @@ from portal.services import access, credits, submissions, teacher_years, tokens
 from portal.services import staff as staff_service
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
-from tests.credits.helpers import PAST_STARTS, credited, login, rows_are_a_rebuild
+from tests.credits.helpers import PAST_STARTS, credited, hold_year, login, rows_are_a_rebuild
 from tests.support import factories as f
 from tests.support.prepared import prepared_by
 
@@ -34,6 +34,8 @@ def _build() -> dict:
     s1 = db.session.get_one(School, facts["s1"])
     staff = f.people_of(facts["staff"])
     credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="6", start=PAST_STARTS[0], title="往年讲座")
+    for year in ("2021-2022", "2022-2023", "2023-2024", "2024-2025"):  # years the school holds something of
+        hold_year(s1, staff["organizer"], year)
     return facts
 
 

@@ -8,8 +8,10 @@ exempt — while the accepted year keeps the 50 hours it was accepted with; a te
 decision, one who left after being credited — and moved to another school of the district — and
 one who left whose last year holds only an exemption; the schools waiting for the district submit
 again), for every teacher of every
-school, in every school year the demo has data for and the year before (no data at all: each
-surface must show the year asked for), the figures that
+school, in every school year the demo has data for and the years before (no data at all: each
+surface must show the year asked for; of a year a school holds nothing of, every surface must
+say it is on no record — the summary page says so, its PDF and each teacher's 学时证明 of it are
+refused, the API assesses nothing of it, and no list holds a teacher of it), the figures that
 decide the teacher's assessment — credited hours, hours required, unexcused absence per
 semester, writing quotas (done / target), status — are read from every surface that shows them:
 
@@ -98,7 +100,7 @@ from portal.services.submissions import RETURNED, SUBMITTED
 from portal.textcount import chinese_count
 from portal.timeutil import current_school_year, school_year_after
 from portal.year_texts import quota_label
-from tests.credits.helpers import counted_people, seeds_status, unexcused_absence
+from tests.credits.helpers import counted_people, hold_year, seeds_status, unexcused_absence
 from tests.support.sessions import log_in
 
 D = Decimal
@@ -123,9 +125,6 @@ class Reference:
     school_id: int
     name: str
     teaching: bool  # teaches there today (else: left, with something counted that year)
-    #: the 成长档案 lists the year: the current one, one with something of theirs counted, or one
-    #: the school holds anything of (its summary assesses them for it: they are of its teachers)
-    on_record: bool = True
     #: the status as a person reads it: a year still under way (not over, not closed by the
     #: district) is not short before its end — in progress (``assessment.so_far``)
     shown: str = ""
@@ -158,6 +157,8 @@ class Audit:
     laid_out: set[str] = field(default_factory=set)  # the forms read as a real PDF (see :func:`printed_lines`)
     lay_out_in: tuple[str, ...] = LANGS  # the languages a form is laid out in, once each
     current: dict[str, str] = field(default_factory=dict)  # each school's year under way, by code
+    #: the years on no record of a school (:func:`reference`'s ``off``): its teachers then, by user id
+    off_record: dict[tuple[str, str], set[int]] = field(default_factory=dict)
 
     def now(self, code: str) -> str:
         """The school year under way at the school ``code``, in its zone (:attr:`current`)."""
@@ -243,6 +244,12 @@ def the_year_goes_on() -> None:
     away = users.create_user(AWAY_LONG, DEMO_PASSWORD, "苏文博", demo, ["teacher"], joined=STAFF_SINCE)
     staff.deactivate(demo, away.id, by=access.actor(people["admin"].id, demo.id), at=left_at)
     staff.set_roles(demo, away.id, ["teacher"], by=access.actor(people["admin"].id, demo.id))
+    # DEMO planned something in the two years before the demo's data (nothing that counts): they are
+    # on its records, so that its summaries tell who was on the staff then (AWAY_LONG: the first,
+    # not the second), while the other schools hold nothing of them (on no record)
+    first = demo_years()[0]
+    for held in (year_before(year_before(first)), year_before(first)):
+        hold_year(demo, people["admin"], held)
     # DEMO asks each reading note to reach a length (seed 004: 每篇不少于300字) that teacher1's
     # own notes fall short of: they count neither characters nor a book, alike on every surface
     year = current_school_year(demo.timezone)
@@ -325,14 +332,17 @@ def _rules(school: School, accepted: YearSubmission | None) -> dict[str, Any]:
     return {k: kept.get(k, school.rule(k)) for k in ("required_hours", "absence_limit_hours", "quotas_decide")}
 
 
-def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
+def reference(schools: list[School], years: list[str],
+              off: dict[tuple[str, str], set[int]] | None = None) -> dict[Key, Reference]:
     """Each teacher-year from the ledger and the attendance, read here; the quotas and status of
     ``credits.teacher_year``, its status checked against the seeds' rule applied to what was read.
     The teachers: those who held the role when the year was over (given before, and teaching
     still or left after it; or then in a stretch before a gap, ``EarlierStint``), and anyone
     with something there that year that its figures count (``counted_people``: a teacher who
     left with only an exemption or an absence is one); of a year the district accepted whole,
-    those it accepted (a teacher who joined since is none of them)."""
+    those it accepted (a teacher who joined since is none of them). A year over that the school
+    holds nothing of (``school_holds``) is on no record: nobody of it is a teacher-year; its
+    people are put in ``off`` (by school code and year), whom every surface must refuse."""
     out: dict[Key, Reference] = {}
     for year in years:
         for school in schools:
@@ -360,6 +370,10 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
             held = school_holds(school.id, year)
             people = {int(r["user_id"]) for r in accepted.rows} if accepted else teaching_then | counted
             current = year == current_school_year(school.timezone)
+            if year < current_school_year(school.timezone) and not held:  # on no record: assessed for nobody
+                if off is not None:
+                    off[(school.code, year)] = people
+                continue
             locked = set(db.session.execute(select(YearLock.semester).where(
                 YearLock.school_id == school.id, YearLock.school_year == year)).scalars())
             closed = WHOLE_YEAR in locked or {1, 2} <= locked
@@ -379,7 +393,7 @@ def reference(schools: list[School], years: list[str]) -> dict[Key, Reference]:
                 shown = IN_PROGRESS if by_rule == "short" and current and not closed else by_rule
                 out[where] = Reference(total, D(str(rules["required_hours"])), (absent.get(1, ZERO), absent.get(2, ZERO)),
                                        ty.assessment.status, quotas, uid, school.id, user.display_name, uid in teaching,
-                                       current or uid in counted or held, shown, current and closed)
+                                       shown, current and closed)
     return out
 
 
@@ -545,8 +559,7 @@ def teacher_surfaces(app: Flask, audit: Audit) -> None:
         audit.saw("home", key, total=hours(text_of(by_testid(home, "hours-total"))),
                   required=hours(text_of(by_testid(home, "hours-required"))),
                   status=attr(by_testid(home, "hours-status"), "data-status"), absent=absent, quotas=quotas)
-        if ref.on_record:  # the record lists the years the school assessed them for (and the current one)
-            record_page(audit, "record page (teacher)", client, key, ref)
+        record_page(audit, "record page (teacher)", client, key, ref)
 
         auth = {**api_token(client, username), "X-School": code}
         mine = get_ok(client, f"/api/v1/users/{ref.user_id}/credits?year={year}", headers=auth).get_json()
@@ -577,7 +590,7 @@ def record_page(audit: Audit, surface: str, client: FlaskClient, key: Key, ref: 
     doc = page(client, f"/teachers/{ref.user_id}/record{lang}")
     # it lists the years over that the reference puts on their record, no fewer and no more
     listed = {str(y) for y in doc.xpath('.//section[@class="record-year"]/@data-year')} - {audit.now(key[0])}
-    want = {y for (s, u, y), r in audit.ref.items() if (s, u) == key[:2] and r.on_record} - {audit.now(key[0])}
+    want = {y for (s, u, y) in audit.ref if (s, u) == key[:2]} - {audit.now(key[0])}
     audit.compared += 1
     if listed != want:
         audit.problems.append(f"{surface}: {key[:2]} lists the years over {sorted(listed)}, expected {sorted(want)}")
@@ -629,11 +642,12 @@ def school_surfaces(app: Flask, audit: Audit, words: Words, schools: dict[str, i
                 table(audit, f"summary.xlsx ({lang})", code, year, words, lang,
                       xlsx_rows(get_ok(client, f"/reports/summary.xlsx?year={year}&headings={lang}").data))
                 statuses = {r.status for (s, _u, y), r in audit.ref.items() if s == code and y == year}
-                if year in audit.with_data and (lang == "zh" or new_in("summary", (year,), statuses)):
+                if year in audit.with_data and (code, year) not in audit.off_record and (
+                        lang == "zh" or new_in("summary", (year,), statuses)):
                     summary_pdf(audit, f"summary.pdf ({lang})", client, code, year, words, lang)
             for key, ref in audit.ref.items():
-                if key[0] != code or not ref.on_record:
-                    continue  # the record lists the years the school assessed them for (and the current one)
+                if key[0] != code:
+                    continue
                 record_page(audit, f"record page (admin, {lang})", client, key, ref, f"?lang={PAGE_LANG[lang]}")
                 if new_in("record zh", (code, key[2]), {ref.status}) if lang == "zh" else new_in(
                         "record", (key[2],), {ref.status}):
@@ -646,16 +660,43 @@ def school_surfaces(app: Flask, audit: Audit, words: Words, schools: dict[str, i
                           required=hours(body["required_hours"]), absent=api_absent(body["absent_hours"]),
                           status=body["status"])
         for year in years:
+            if (code, year) in audit.off_record:
+                off_record(audit, client, auth, code, year)
             api_summary(audit, client, auth, code, year)
             for lang in LANGS:  # the API's language: Accept-Language
                 table(audit, f"API reports/credits CSV ({lang})", code, year, words, lang, csv_rows(get_ok(
                     client, f"/api/v1/reports/credits?year={year}&format=csv", headers={**auth, "Accept-Language": lang}).data))
 
 
+def off_record(audit: Audit, client: FlaskClient, auth: dict[str, str], code: str, year: str) -> None:
+    """A year on no record of the school (:attr:`Audit.off_record`), as its admin: no 学时汇总表
+    and no teacher's 学时证明 of it is printed (409, the reason said), and the API assesses none
+    of its teachers then (``not_on_record``)."""
+    urls = [f"/reports/summary.pdf?year={year}",
+            *(f"/teachers/{uid}/record.pdf?year={year}" for uid in sorted(audit.off_record[(code, year)]))]
+    for url in urls:
+        audit.read["printed forms of a year on no record"] += 1
+        audit.compared += 1
+        r = client.get(url)
+        if r.status_code != 409 or r.mimetype == "application/pdf":
+            audit.problems.append(f"{url} ({code}): a year on no record answered {r.status_code} {r.mimetype}")
+    for uid in sorted(audit.off_record[(code, year)]):
+        body = get_ok(client, f"/api/v1/users/{uid}/credits?year={year}", headers=auth).get_json()
+        audit.read["API credits of a year on no record"] += 1
+        audit.compared += 1
+        if body["status"] is not None or not (body.get("not_on_record") or body["joined_after_year"]):
+            audit.problems.append(f"API credits ({code}): user {uid} {year} is on no record and reads {body['status']!r}")
+
+
 def summary_page(audit: Audit, surface: str, client: FlaskClient, code: str, year: str, lang: str) -> None:
     """The 学时汇总表 page of the year chosen with its selector (``?year=``)."""
     doc = page(client, f"/reports/summary?year={year}{lang}")
-    assert attr(by_testid(doc, "summary-pdf"), "href") is not None
+    if (code, year) in audit.off_record:  # said to be on no record, no table of zeros
+        audit.compared += 1
+        if by_testid(doc, "summary-year-not-on") is None:
+            audit.problems.append(f"{surface}: {code} {year} is on no record and the page does not say so")
+    else:
+        assert attr(by_testid(doc, "summary-pdf"), "href") is not None
     chosen = doc.xpath('.//input[@id="year"]/@value')
     if chosen != [year]:
         audit.problems.append(f"{surface}: {code} the year selector shows {chosen}, asked {year}")
@@ -1074,9 +1115,11 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
             .outerjoin(GroupMember, GroupMember.group_id == TeachingGroup.id)
         ):
             groups.setdefault(group_id, (code, set()))[1].update({user_id} - {None})
-        audit = Audit(reference(schools, years), with_data, groups, current={
+        off: dict[tuple[str, str], set[int]] = {}
+        audit = Audit(reference(schools, years, off), with_data, groups, current={
                           school.code: current_school_year(school.timezone) for school in schools},
-                      submitted=set(db.session.execute(select(YearSubmission.school_year)).scalars()))
+                      submitted=set(db.session.execute(select(YearSubmission.school_year)).scalars()),
+                      off_record=off)
         words = Words({(k, sem) for r in audit.ref.values() for k, sem, _d, _t in r.quotas})
         codes = {s.code: s.id for s in schools}
         db.session.remove()
@@ -1093,6 +1136,8 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
         "nobody left with only an exemption"
     assert any(r.absent != (ZERO, ZERO) for r in audit.ref.values()), "no unexcused absence in the demo"
     assert ("DEMO", AWAY_LONG, years[0]) in audit.ref, "a year over before a gap is not the teacher's"
+    # the other schools hold nothing of the years before the demo's data: on no record, refused
+    assert ("NORTH1", years[0]) in audit.off_record and ("DEMO", years[0]) not in audit.off_record
     assert ("DEMO", AWAY_LONG, years[1]) not in audit.ref, "a year over while away is the teacher's"
     moved = [k for k in audit.ref if k[1] == MOVED and k[2] == with_data[-1]]
     assert sorted(k[0] for k in moved) == ["DEMO", MOVED_TO], moved

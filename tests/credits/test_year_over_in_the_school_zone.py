@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import EarlierStint, Membership, School, User
 from portal.services import credits, schools, users
+from tests.credits.helpers import hold_year
 from tests.support import factories as f
 
 PAST = "2025-2026"
@@ -32,6 +33,8 @@ def test_the_year_ends_at_midnight_in_the_schools_zone(app, make_app, prepared):
     f.person(west, "w_out", "teacher", name="西部新来", since=URUMQI_EARLY_1_SEPTEMBER)
     f.person(s1, "e_in", "teacher", name="东部在册", since=SHANGHAI_LATE_31_AUGUST)
     f.person(s1, "e_out", "teacher", name="东部新来", since=SHANGHAI_EARLY_1_SEPTEMBER)
+    for school in (s1, west):  # both hold something of the year: on their records
+        hold_year(school, db.session.execute(select(User).where(User.username == "e_in")).scalar_one(), PAST)
     db.session.commit()
 
     def names(rows) -> set[str]:

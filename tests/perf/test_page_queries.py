@@ -26,18 +26,19 @@ PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     "school summary": ("admin", lambda s: "/reports/summary", 6, 1),
     # pages, counts and type settings in one; people, with whether the viewer takes part in the reviewed
     # (whether they may post their credits: the queue offers no step the workflow refuses them); evidence;
-    # who organised each before it was handed over and who brought it to review, in one (involved still:
+    # and what the page reads of the history in one (``transitions.queue_history``, round 56: three statements
+    # before): who organised each before it was handed over and who brought it to review (involved still:
     # ``access.involved_before``); whether each held one's latest step returned it (``transitions.last_returns``:
-    # its card says so); the refusals of the same teachers' declarations before, whenever held cards
-    # are on the page (``transitions.refused_before``: a declaration declared again after a refusal, its card
-    # says so; asked whichever types the page holds, so the page's statements do not depend on them); the
-    # school's other standing declarations sharing a held declaration's certificate file or number, likewise
-    # whenever held cards are on the page (``shared_certificates.told_to_each``: its card names them)
-    "review queue": ("reviewer", lambda s: "/review", 8, 1),
+    # its card says so); the refusals of the same teachers' declarations before (``transitions.refused_before``:
+    # a declaration declared again after a refusal, its card says so; asked whichever types the page holds,
+    # so the page's statements do not depend on them); the school's other standing declarations sharing a
+    # held declaration's certificate file or number, whenever held cards are on the page
+    # (``shared_certificates.told_to_each``: its card names them)
+    "review queue": ("reviewer", lambda s: "/review", 6, 1),
     # filtered to one type (``?type=``): the same statements, the type bound in the pages' one
-    "review queue of one type": ("reviewer", lambda s: "/review?type=lecture", 8, 1),
+    "review queue of one type": ("reviewer", lambda s: "/review?type=lecture", 6, 1),
     # of one organiser (``?organizer=``) and type: the same statements, both bound in the pages' one
-    "review queue of one organiser": ("reviewer", lambda s: f"/review?organizer={_queue_organizer(s)}&type=lecture", 8, 1),
+    "review queue of one organiser": ("reviewer", lambda s: f"/review?organizer={_queue_organizer(s)}&type=lecture", 6, 1),
     # 4: the organizer comes with the history (they planned it); whether it is open for sign-up
     # with the activity and its lock (the window read only when there is one); the school's settings
     # of its type too (that statement is the one counted apart as the settings lookup; it was a

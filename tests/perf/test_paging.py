@@ -170,14 +170,14 @@ PAGED: dict[str, tuple[str, str, str]] = {
 #: list: its people, their roles, and the school's groups with the page's people in them; the review
 #: queue: its sections, the people (with who took part in its reviewed activities: whether the
 #: viewer may post their credits) and the evidence).
-# The review queue's fifth statement reads who organised its activities before a handover and who
-# brought them into review (access.involved_before): they stay involved, so they neither approve nor stand in.
-# The sixth, whether each held one's latest step returned it (transitions.last_returns: its card says so).
-# The seventh, the refusals of declarations declared again (transitions.refused_before), asked whenever
-# held cards are on the page, declarations among them or not: every page the same statements.
-# The eighth, likewise: the school's standing declarations sharing a held declaration's certificate file or
-# number (shared_certificates.told_to_each: its card names them).
-PINNED = {"review queue": 8, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
+# The review queue's fifth statement reads its history (transitions.queue_history, round 56: three before):
+# who organised its activities before a handover and who brought them into review (access.involved_before:
+# they stay involved, so they neither approve nor stand in); whether each held one's latest step returned it
+# (transitions.last_returns: its card says so); the refusals of declarations declared again
+# (transitions.refused_before), declarations among the held cards or not: every page the same statements.
+# The sixth, likewise whenever held cards are on the page: the school's standing declarations sharing a held
+# declaration's certificate file or number (shared_certificates.told_to_each: its card names them).
+PINNED = {"review queue": 6, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:

@@ -19,8 +19,8 @@ from tests.support.sessions import log_in
 #: record's years, the year's teacher_year, its entries, absences, plan, who teaches here, when
 #: they were away (measured 10)
 PAGE_FIXED = 10
-#: once the school holds a year over: the teacher's stretches on its staff (which years over
-#: could be theirs), whatever the number of years
+#: the teacher's stretches on its staff (which years over could be theirs, and whether the current
+#: year is theirs when nothing of theirs counts in it), whatever the number of years
 STRETCHES = 1
 #: statements of each year over listed with nothing of theirs: its teacher_year (one UNION ALL),
 #: whether they were on the staff at its end, and the year's development plan the page shows
@@ -55,9 +55,10 @@ def test_each_year_listed_costs_its_teacher_year_alone(app, queries):
             assert len(credits.record_years(user, s)) == (1 + years_back if uid == t1.id else 1)
             client = log_in(app.test_client(), user, s.id)
             counts[uid].append(_page(app, client, uid, queries))
-    assert counts[t1.id] == [PAGE_FIXED] + [PAGE_FIXED + STRETCHES + PER_YEAR * n for n in range(1, 4)], counts
+    # nothing of theirs counts this year: their stretches say whether it is theirs (on the staff today)
+    assert counts[t1.id] == [PAGE_FIXED + STRETCHES + PER_YEAR * n for n in range(4)], counts
     # years over before the newcomer joined are not asked, however many the school holds
-    assert counts[newcomer.id] == [PAGE_FIXED] + [PAGE_FIXED + STRETCHES] * 3, counts
+    assert counts[newcomer.id] == [PAGE_FIXED + STRETCHES] * 4, counts
     # one year of the record (?year=) judges that year alone
     client = log_in(app.test_client(), db.session.get_one(User, t1.id), s.id)
     assert _page(app, client, t1.id, queries, f"?year={now}") == PAGE_FIXED + STRETCHES, queries.report()

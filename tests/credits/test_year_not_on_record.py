@@ -1,0 +1,136 @@
+"""A school year the school holds nothing of is on no record: every surface says so.
+
+Auditor: the teacher's 成长档案 said such a year is not on their record (``record-year-not-on``),
+while the school's 学时汇总表 of it, its printed form and the 学时证明 (``record.pdf?year=``)
+answered 0 h 未达标 for every teacher — which a district auditor reads as a failed year. Now the
+summary page says the school recorded nothing of the year (no table, no downloads), its PDF and
+the 学时证明 of it are refused (409, with the reason), its CSV, XLSX, the API's report and the
+district's counts list nobody, and the API's teacher year assesses nothing of it
+(``not_on_record``). The summary's names open the record of the summary's year."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import downgrade, upgrade
+from lxml import html as lxml_html
+from sqlalchemy import text
+
+from portal.extensions import db
+from portal.models import School, TeacherYearRow, User
+from portal.services import credits, teacher_years, tokens
+from portal.timeutil import current_school_year
+from tests.credits.conftest import build_school_and_staff
+from tests.credits.helpers import PAST_STARTS, credited, login, staff_and
+from tests.support import factories as f
+from tests.support.prepared import prepared_by
+
+PAST = "2025-2026"  # PAST_STARTS[0] falls in it: a lecture credited t1
+EMPTY = "2023-2024"  # the school holds nothing of it; t1 was on its staff when it was over
+
+
+def _build() -> dict:
+    facts = build_school_and_staff()
+    s1 = db.session.get_one(School, facts["s1"])
+    staff = f.people_of(facts["staff"])
+    credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="6", start=PAST_STARTS[0], title="往年讲座")
+    district = f.person(None, "district", "district_admin")
+    return {**facts, "district": district.id}
+
+
+prepared = prepared_by(_build)
+
+
+@pytest.fixture
+def people(s1, staff, make_app, prepared) -> dict[str, User]:
+    return staff_and(staff, make_app.facts(prepared), "district")
+
+
+def _admin(app, s1: School, people: dict[str, User]) -> FlaskClient:
+    return login(app.test_client(), people["admin"], s1)
+
+
+def test_the_rule_of_the_years_on_record(app, s1, people):
+    assert not credits.teacher_year(people["t1"], s1, EMPTY).not_theirs  # on the staff when it was over
+    assert credits.year_on_record(s1, PAST) and credits.year_on_record(s1, current_school_year(s1.timezone))
+    assert not credits.year_on_record(s1, EMPTY)
+    t1 = people["t1"]
+    assert EMPTY not in {y.school_year for y in credits.teacher_record(t1, s1)}
+    assert credits.school_summary(s1, EMPTY) == []  # nobody is assessed for it
+    assert credits.school_summary(s1, PAST)  # as before
+
+
+def test_the_summary_of_a_year_on_no_record_says_so(app, s1, people):
+    client = _admin(app, s1, people)
+    for lang, words in (("zh_Hans_CN", "本校2023—2024学年没有任何记录"), ("en", "recorded nothing of the 2023–2024 school year")):
+        r = client.get(f"/reports/summary?year={EMPTY}&lang={lang}")
+        assert r.status_code == 200
+        doc = lxml_html.fromstring(r.get_data(as_text=True))
+        note = doc.xpath('.//*[@data-testid="summary-year-not-on"]')
+        assert note and words in note[0].text_content(), lang
+        assert not doc.xpath('.//table[@id="summary"]') and not doc.xpath('.//*[@data-testid="summary-pdf"]')
+        assert doc.xpath('.//input[@id="year"]/@value') == [EMPTY]  # another year is a choice away
+    # a year with data is a table as before, without the note
+    doc = lxml_html.fromstring(client.get(f"/reports/summary?year={PAST}").get_data(as_text=True))
+    assert doc.xpath('.//table[@id="summary"]/tbody/tr[@data-user]') and not doc.xpath(
+        './/*[@data-testid="summary-year-not-on"]')
+
+
+def test_no_form_of_zeros_is_printed_of_it(app, s1, people):
+    client = _admin(app, s1, people)
+    t1 = people["t1"]
+    for url in (f"/reports/summary.pdf?year={EMPTY}", f"/teachers/{t1.id}/record.pdf?year={EMPTY}"):
+        r = client.get(url + "&lang=zh_Hans_CN")
+        assert r.status_code == 409 and r.mimetype != "application/pdf", url
+        assert "2023—2024学年" in r.get_data(as_text=True), url
+    r = client.get(f"/teachers/{t1.id}/record.pdf?year={EMPTY}&lang=en")
+    assert r.status_code == 409 and "is not on this teacher&#39;s training record here" in r.get_data(as_text=True)
+    # the year with data prints as before
+    assert client.get(f"/teachers/{t1.id}/record.pdf?year={PAST}").mimetype == "application/pdf"
+
+
+def test_the_exports_and_the_api_list_nobody_of_it(app, s1, people):
+    client = _admin(app, s1, people)
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={EMPTY}").data.decode("utf-8-sig"))))
+    assert len(rows) == 1  # the headings alone
+    token = {"Authorization": f"Bearer {tokens.issue(people['admin']).token}"}
+    assert app.test_client().get(f"/api/v1/reports/credits?year={EMPTY}", headers=token).get_json()["teachers"] == []
+    body = app.test_client().get(f"/api/v1/users/{people['t1'].id}/credits?year={EMPTY}", headers=token).get_json()
+    assert body["not_on_record"] is True and body["status"] is None, body
+    body = app.test_client().get(f"/api/v1/users/{people['t1'].id}/credits?year={PAST}", headers=token).get_json()
+    assert body["not_on_record"] is False and body["status"] == "short", body
+    district = {"Authorization": f"Bearer {tokens.issue(people['district']).token}"}
+    counts = app.test_client().get(f"/api/v1/district/schools?year={EMPTY}", headers=district).get_json()
+    assert next(row for row in counts if row["school"] == s1.code)["teachers"] == 0
+
+
+def test_the_summary_names_open_the_record_of_its_year(app, s1, people):
+    client = _admin(app, s1, people)
+    doc = lxml_html.fromstring(client.get(f"/reports/summary?year={PAST}").get_data(as_text=True))
+    links = doc.xpath('.//table[@id="summary"]/tbody/tr[@data-user]//a/@href')
+    assert links and all(href.endswith(f"?year={PAST}") for href in links), links
+    record = client.get(links[0]).get_data(as_text=True)
+    assert 'data-testid="record-one-year"' in record
+
+
+def test_the_migration_removes_the_stored_rows_of_a_year_on_no_record(app, s1, people):
+    """Rows stored for every school of a year some school held (``rebuild-year-rows``) gave S1
+    a row of 0 h for each teacher of a year it holds nothing of: the district's counts read them.
+    The upgrade removes them; the rows of a year it holds are kept."""
+    teacher_years.refresh(s1, PAST)
+    columns = [c.name for c in TeacherYearRow.__table__.columns if c.name != "id"]
+    copied = ", ".join(":year" if c == "school_year" else c for c in columns)
+    db.session.execute(text(f"INSERT INTO teacher_year ({', '.join(columns)}) SELECT {copied} FROM teacher_year"
+                            " WHERE school_year = :past"), {"year": EMPTY, "past": PAST})
+    count = "SELECT count(*) FROM teacher_year WHERE school_year = :y"
+    kept = db.session.execute(text(count), {"y": PAST}).scalar()
+    assert kept and db.session.execute(text(count), {"y": EMPTY}).scalar() == kept
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="f1a7c3e9b2d4")
+    upgrade()
+    assert db.session.execute(text(count), {"y": EMPTY}).scalar() == 0
+    assert db.session.execute(text(count), {"y": PAST}).scalar() == kept
