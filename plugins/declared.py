@@ -92,11 +92,12 @@ class DeclaredTraining(ActivityType):
     roles = {DECLARANT: Role("申报教师", "Declaring teacher")}
     form = DeclaredForm
     self_declared = True
+    private_details = ("certificate_no",)  # the declarer's, the reviewers' and the admin's: not a peer's
     evidence_kinds = {CERTIFICATE: EvidenceKind("培训证书", "Certificate", written=False)}
     required_evidence = {DECLARANT: {CERTIFICATE: 1}}
     declared_settings = {
-        "max_hours": Setting(40, 0.5, 200, Text("单次申报学时上限", "Most hours per declaration")),
-        "max_hours_per_day": Setting(8, 0.5, 24, Text("每天学时上限", "Most hours per day of training")),
+        "max_hours": Setting(40, 0.5, 200, Text("单次申报学时上限", "Most hours per declaration"), hours=True),
+        "max_hours_per_day": Setting(8, 0.5, 24, Text("每天学时上限", "Most hours per day of training"), hours=True),
     }
 
     plan_rules = (

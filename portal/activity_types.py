@@ -23,7 +23,10 @@ from typing import Any, ClassVar
 
 from wtforms import Form
 
-from portal.hours import floor_half  # public (contract 1.21): hours down to the half hour, as the core rounds
+from portal.hours import (
+    MAX_HOURS,  # the most hours an hours setting may go to
+    floor_half,  # public (contract 1.21): hours down to the half hour, as the core rounds
+)
 from portal.messages import Msg, msg
 from portal.timeutil import year_bounds
 from workflows import ActivitySnapshot, ParticipantSnapshot, TransitionContext, WorkflowExtension
@@ -66,6 +69,25 @@ class SampleEvidence:
 DEFAULT_SETTING_MINIMUM = 0
 DEFAULT_SETTING_MAXIMUM = 1000
 DEFAULT_SETTING_MAX_LENGTH = 200
+#: The step of an hours setting (``Setting(hours=True)``): hours go by the half hour everywhere.
+HOURS_STEP = 0.5
+
+
+def _on_half_hours(number: float) -> bool:
+    """Whether ``number`` is a whole number of half hours (0.7 is not; floats hold halves exactly)."""
+    return (number / HOURS_STEP).is_integer()
+
+
+def _hours_declaration_problem(default: float, lo: float, hi: float, integer: bool) -> tuple[type[Exception], str] | None:
+    """Why a setting declared as hours cannot be one: its range leaves 0..999.5 or the half-hour grid."""
+    if integer:
+        return ValueError, "an hours setting goes by the half hour, not by whole numbers: drop integer=True"
+    if lo < 0 or hi > float(MAX_HOURS):
+        return ValueError, f"an hours setting's range {lo!r}..{hi!r} must lie within 0..{MAX_HOURS}"
+    for name, value in (("minimum", lo), ("maximum", hi), ("default", default)):
+        if not _on_half_hours(float(value)):
+            return ValueError, f"its {name} {value!r} is not a multiple of {HOURS_STEP} hours"
+    return None
 
 
 def _plain(number: float) -> str:
@@ -79,9 +101,10 @@ class Setting:
 
     ``Setting(2, 0, 10, Text("主讲人学时倍数", "Speaker hours multiplier"))``. The JSON type is the
     default's: ``bool`` → true or false; ``int``/``float`` → a finite number from ``minimum`` to
-    ``maximum`` (whole numbers only with ``integer=True``); ``str`` → text of at most
-    ``max_length`` characters. A number without a range gets 0 to 1000 (widened to take in the
-    default). The school admin's page, ``PUT /api/v1/activity-types/<key>`` and the OpenAPI
+    ``maximum`` (whole numbers only with ``integer=True``; half hours only with ``hours=True``,
+    a number of hours whose range lies within 0 to 999.5, contract 1.23); ``str`` → text of at
+    most ``max_length`` characters. A number without a range gets 0 to 1000 (widened to take in
+    the default). The school admin's page, ``PUT /api/v1/activity-types/<key>`` and the OpenAPI
     document all use :meth:`check` and :meth:`json_schema`.
     """
 
@@ -91,6 +114,7 @@ class Setting:
     label: Text | None = None
     integer: bool = False
     max_length: int = DEFAULT_SETTING_MAX_LENGTH
+    hours: bool = False
 
     def __post_init__(self) -> None:
         problem = self._declaration_problem()
@@ -114,7 +138,9 @@ class Setting:
                 return ValueError, f"default {d!r} is outside the range {lo!r}..{hi!r}"
             if self.integer and not float(d).is_integer():
                 return ValueError, f"default {d!r} of a whole-number setting is not whole"
-        elif self.minimum is not None or self.maximum is not None or self.integer:
+            if self.hours:
+                return _hours_declaration_problem(d, lo, hi, self.integer)
+        elif self.minimum is not None or self.maximum is not None or self.integer or self.hours:
             return ValueError, "only a number setting has a range"
         return None
 
@@ -152,7 +178,7 @@ class Setting:
             return None if isinstance(value, bool) else msg("must_be_bool")
         if self.is_number:
             lo, hi = self.bounds
-            code = "settings.whole_range" if self.integer else "settings.number_range"
+            code = "settings.hours_range" if self.hours else "settings.whole_range" if self.integer else "settings.number_range"
             message = msg(code, low=_plain(lo), high=_plain(hi))
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return message
@@ -163,6 +189,8 @@ class Setting:
             if not math.isfinite(number) or not lo <= value <= hi:
                 return message
             if self.integer and not number.is_integer():
+                return message
+            if self.hours and not _on_half_hours(number):
                 return message
             return None
         if isinstance(self.default, (list, dict)):  # contract 1.0 allowed any JSON value
@@ -184,6 +212,8 @@ class Setting:
         elif self.is_number:
             lo, hi = self.bounds
             out = {"type": "integer" if self.integer else "number", "minimum": lo, "maximum": hi}
+            if self.hours:
+                out["multipleOf"] = HOURS_STEP
         elif isinstance(self.default, (list, dict)):
             out = {"type": "array" if isinstance(self.default, list) else "object"}
         else:
@@ -333,6 +363,11 @@ class ActivityType:
     #: participants or records attendance. Review, crediting and separation of duties are the
     #: workflow's, as for every type (the declarer is owner and participant, so never decides).
     self_declared: ClassVar[bool] = False
+    #: Fields of the details form that are the declarer's own on a self-declared type (contract
+    #: 1.23): a certificate number. The declarer, the reviewers and the school admin read them;
+    #: the school's other teachers read the declaration without them (``policy.may_read_private``),
+    #: on its page and in the API. Names of the form's fields, checked at load.
+    private_details: ClassVar[tuple[str, ...]] = ()
     #: Whether this type's own :meth:`credit_hours` reads of a participant only their role and
     #: hours (attended, absent, excused), never who they are (contract 1.14). The core then asks it
     #: once per distinct role and hours of an activity, not once per person (a page listing sixty

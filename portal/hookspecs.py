@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from portal.services.delivery import Outgoing
     from workflows import ActivitySnapshot
 
-CONTRACT_VERSION = "1.22"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
+CONTRACT_VERSION = "1.23"  # 1.1: activity_types.Setting, ActivityType.declared_settings;
 # 1.2: portal_register_routes, portal_register_commands, portal.facade.Portal;
 # 1.3: portal_transition_data, TransitionContext.data;
 #      ActivityType.self_declared, ActivityType.check_plan (PlanFacts), YearFacts quotas 1.4: portal_notify
@@ -113,6 +113,9 @@ CONTRACT_VERSION = "1.22"  # 1.1: activity_types.Setting, ActivityType.declared_
 # 1.22: activity_types.school_year_words (a school year as every page says it, both languages);
 #      ActivityType.certificate_number (a self-declared type's certificate number, as compared: the
 #      school's other teachers' standing declarations naming the same one are told to the reviewers)
+# 1.23: Setting(hours=True) (a number of hours: half-hour steps within 0..999.5, checked by the one
+#      validator of settings and listed as multipleOf 0.5; refused at import off that grid)
+#      ActivityType.private_details (a declaration's fields its peers do not read: policy.may_read_private)
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)

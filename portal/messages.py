@@ -700,6 +700,7 @@ TEXTS: dict[str, Any] = {
     ),
     "settings.number_range": _l("must be a number from %(low)s to %(high)s"),
     "settings.whole_range": _l("must be a whole number from %(low)s to %(high)s"),
+    "settings.hours_range": _l("must be a number of hours from %(low)s to %(high)s, in steps of 0.5"),
     "settings.list": _l("must be a list"),
     "text.nul": _l("must not contain NUL characters"),
     "details.unknown_field": _l("unknown field"),

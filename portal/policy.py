@@ -279,13 +279,26 @@ def may_take_over(person: Actor) -> bool:
     return may_run_as_organiser(person, declared=False)
 
 
+def may_read_private(actor: Actor, activity: _HasOrganizer, *, personal: bool | None = None) -> bool:
+    """Read what is a teacher's own on their declaration (``personal``: a self-declared type,
+    looked up in the registry when not given): the fields its type declares private (a
+    certificate number), its evidence, and the reviewers' reasons (adjusted hours, returned,
+    refused, the history's comments) — its declarer, the reviewers and the school admin. The
+    school's other teachers read the declaration, its hours and its status, nothing more. On a
+    shared activity everything is everyone's of the school (校本研修 is done together). The
+    same rule for the activity's page, its template and the API."""
+    if personal is None:
+        from portal.registry import registry  # the registry imports the policy's neighbours
+
+        personal = registry().self_declared(getattr(activity, "type_key", None))
+    return not personal or activity.organizer_id == actor.user_id or actor.has(REVIEWER, SCHOOL_ADMIN)
+
+
 def may_open_evidence(actor: Actor, activity: _HasOrganizer, owner_id: int, personal: bool) -> bool:
-    """Open a piece of evidence (its file or text): on a shared activity anyone of the school
-    (校本研修 is done together); on a teacher's own declaration (``personal``: a certificate,
-    a training's papers) only its declarer, a reviewer and a school admin."""
-    if not personal:
-        return True
-    return owner_id == actor.user_id or may_organise(actor, activity, declared=True) or actor.has(REVIEWER)
+    """Open a piece of evidence (its file or text): on a shared activity anyone of the school;
+    on a teacher's own declaration (a certificate, a training's papers) its owner and who reads
+    the declaration's private part (:func:`may_read_private`)."""
+    return owner_id == actor.user_id or may_read_private(actor, activity, personal=personal)
 
 
 def may_add_own_writing(actor: Actor) -> bool:

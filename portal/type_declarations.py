@@ -60,6 +60,8 @@ class TypeDeclarations:
     plan_rules: tuple[Mapping[str, str], ...] = ()
     #: the type's own credit rule reads only a participant's role and hours (1.14)
     credit_by_role_and_hours: bool = False
+    #: the details fields a teacher's peers do not read on a declaration (1.23)
+    private_details: frozenset[str] = frozenset()
 
     def name(self, locale: str | None) -> str:
         return self.names[_locale(locale)]
@@ -218,6 +220,16 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
             read["details_schema"] = json.loads(json.dumps(details_schema(value)))
         return problem
 
+    def private_details() -> str | None:
+        value = t.private_details
+        if not isinstance(value, (tuple, list, frozenset, set)):
+            return f"{_shown(value)} is not a tuple of the form's field names"
+        fields = {f["name"] for f in read["form_fields"][LOCALES[0]]}
+        if unknown := next((name for name in value if name not in fields), None):
+            return f"{_shown(unknown)} is not a field of its form ({', '.join(sorted(fields))})"
+        read["private_details"] = frozenset(plain(name) for name in value)
+        return None
+
     def plan_rules() -> str | None:
         value = t.plan_rules
         if not isinstance(value, (tuple, list)):
@@ -246,6 +258,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         ("setting_declarations", settings),
         ("settings_json_schema", schema),
         ("form", form),
+        ("private_details", private_details),
         ("plan_rules", plan_rules),
     ]
     for what, check in checks:
@@ -264,7 +277,7 @@ def read_declarations(t: ActivityType, running: Callable[[str], AbstractContextM
         self_declared=read["self_declared"], settings_schema=MappingProxyType(read["settings_schema"]),
         form=read["form"], form_fields=MappingProxyType(read["form_fields"]), plan_rules=read["plan_rules"],
         details_schema=MappingProxyType(read["details_schema"]),
-        credit_by_role_and_hours=read["credit_by_role_and_hours"],
+        credit_by_role_and_hours=read["credit_by_role_and_hours"], private_details=read["private_details"],
     )
 
 
@@ -307,7 +320,7 @@ def _setting_copy(s: Setting) -> Setting:
     """The portal's own :class:`Setting` of the same declaration (a subclass's methods are not
     kept), its default copied and its label a :class:`Text` of two plain texts."""
     label = None if s.label is None else Text(plain(s.label.zh), plain(s.label.en))
-    return Setting(copy.deepcopy(s.default), s.minimum, s.maximum, label, bool(s.integer), s.max_length)
+    return Setting(copy.deepcopy(s.default), s.minimum, s.maximum, label, bool(s.integer), s.max_length, bool(s.hours))
 
 
 def _mapping_of(value: Any, kind: type, nonempty: bool = False) -> str | None:

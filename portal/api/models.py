@@ -350,14 +350,17 @@ class Participant(Out):
     absent_hours: float
     excused_hours: float
     adjusted_hours: float | None
-    adjust_reason: str | None
+    adjust_reason: str | None = Field(description=(
+        "why a reviewer adjusted the hours; null on a teacher's declaration for the school's other teachers "
+        "(its declarer, the reviewers and the school admins read it)"))
 
     @classmethod
-    def of(cls, p: Participation, user: User) -> Participant:
+    def of(cls, p: Participation, user: User, reasons: bool = True) -> Participant:
+        """``reasons``: whether the caller reads the reviewers' reasons (``policy.may_read_private``)."""
         return cls(
             user_id=p.user_id, name=user.display_name, role=p.role, attended_hours=_hours(p.attended_hours),
             absent_hours=_hours(p.absent_hours) or 0.0, excused_hours=_hours(p.excused_hours) or 0.0,
-            adjusted_hours=_hours(p.adjusted_hours), adjust_reason=p.adjust_reason,
+            adjusted_hours=_hours(p.adjusted_hours), adjust_reason=p.adjust_reason if reasons else None,
         )
 
 
@@ -401,20 +404,24 @@ class ActivitySummary(Out):
     semester: int
     location: str
     organizer_id: int
-    details: dict[str, Any]
+    details: dict[str, Any] = Field(description=(
+        "the type's own fields; on a teacher's declaration the school's other teachers read it without the "
+        "fields its type keeps private (a certificate number), as the page shows it"))
 
     @classmethod
-    def summary(cls, act: ActivityRow, school: School) -> dict[str, Any]:
+    def summary(cls, act: ActivityRow, school: School, details: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``details``: as the caller reads them (``activities.details_told_to``); None: all of them."""
         return {
             "id": act.id, "type": act.type_key, "title": act.title, "state": act.state,
             "starts_at": local_time(act.starts_at, school), "ends_at": local_time(act.ends_at, school),
             "hours": float(act.hours), "school_year": act.school_year, "semester": act.semester,
-            "location": act.location or "", "organizer_id": act.organizer_id, "details": dict(act.details or {}),
+            "location": act.location or "", "organizer_id": act.organizer_id,
+            "details": dict(act.details or {}) if details is None else details,
         }
 
     @classmethod
-    def of(cls, act: ActivityRow, school: School) -> ActivitySummary:
-        return cls(**cls.summary(act, school))
+    def of(cls, act: ActivityRow, school: School, details: dict[str, Any] | None = None) -> ActivitySummary:
+        return cls(**cls.summary(act, school, details))
 
 
 class AttendanceCounts(Out):
@@ -512,10 +519,12 @@ class Activity(ActivitySummary):
     def detail(cls, act: ActivityRow, school: School, people: list[tuple[Participation, User]],
                evidence_rows: list[EvidenceRow], allowed: list[str], clashes: list[Any] | None = None,
                opens: Callable[[int], bool] = lambda _owner: True, refused: list[Any] | None = None,
-               shared: list[Any] | None = None) -> Activity:
+               shared: list[Any] | None = None, details: dict[str, Any] | None = None,
+               reasons: bool = True) -> Activity:
         """``opens``: whether the caller may open the evidence of a person (by id); ``refused``:
-        ``transitions.refusals_told_to``, ``shared``: ``shared_certificates.told_to`` (None: left out)."""
-        fields: dict[str, Any] = cls.summary(act, school)
+        ``transitions.refusals_told_to``, ``shared``: ``shared_certificates.told_to`` (None: left out);
+        ``details`` and ``reasons``: what the caller reads of a declaration (``policy.may_read_private``)."""
+        fields: dict[str, Any] = cls.summary(act, school, details)
         fields["version"] = act.version
         if act.plan_line_id:  # left out when none
             fields["plan_line_id"] = act.plan_line_id
@@ -526,7 +535,7 @@ class Activity(ActivitySummary):
         if shared is not None:  # left out when not the caller's to be told
             fields["shared_certificate"] = [SharedCertificate.of(c) for c in shared]
         return cls(
-            **fields, participants=[Participant.of(p, u) for p, u in people], attendance=AttendanceCounts.of(people),
+            **fields, participants=[Participant.of(p, u, reasons) for p, u in people], attendance=AttendanceCounts.of(people),
             allowed_triggers=allowed, evidence=[Evidence.of(e, school, opens(e.user_id)) for e in evidence_rows],
         )
 
@@ -550,7 +559,9 @@ class HistoryEntry(Out):
     from_state: str
     to_state: str
     actor: Actor
-    comment: str
+    comment: str = Field(description=(
+        "what the step's actor wrote; empty on a teacher's declaration for the school's other teachers (its "
+        "declarer, the reviewers and the school admins read it)"))
     payload: dict[str, Any] = Field(description=(
         "what the step recorded; its hours are numbers in steps of 0.5: user id → hours in `approved_hours`, "
         "`adjusted`, `credited` and `reversed`; user id → `attended`, `absent`, `excused` → [old, new] in "
@@ -558,10 +569,11 @@ class HistoryEntry(Out):
     created_at: str
 
     @classmethod
-    def of(cls, row: TransitionLog, actor: User, school: School) -> HistoryEntry:
+    def of(cls, row: TransitionLog, actor: User, school: School, reasons: bool = True) -> HistoryEntry:
+        """``reasons``: whether the caller reads the comments (``policy.may_read_private``)."""
         return cls(
             id=row.id, trigger=row.trigger, from_state=row.from_state, to_state=row.to_state,
-            actor=Actor(id=actor.id, name=actor.display_name), comment=row.comment or "",
+            actor=Actor(id=actor.id, name=actor.display_name), comment=(row.comment or "") if reasons else "",
             payload=transitions.payload_with_numbers(row.payload), created_at=local_time(row.created_at, school),
         )
 

@@ -60,7 +60,8 @@ def _detail(act: ActivityRow, ctx: SchoolContext) -> Activity:
     shared = shared_certificates.told_to(actor, act, zone_of(ctx.school))  # as the page tells them
     return Activity.detail(act, ctx.school, people, activities.evidence_of(act.id), allowed, clashes,
                            opens=lambda owner: policy.may_open_evidence(actor, act, owner, personal), refused=refused,
-                           shared=shared)
+                           shared=shared, details=activities.details_told_to(actor, act),
+                           reasons=policy.may_read_private(actor, act, personal=personal))
 
 
 @bp.get("/activities")
@@ -68,12 +69,14 @@ def _detail(act: ActivityRow, ctx: SchoolContext) -> Activity:
 def list_activities() -> ActivityPage:
     """The school's activities, newest first, one page at a time"""
     ctx = school_context()
+    actor = ctx.actor(caller().user.id)
     q = parsed(ActivityListQuery, "query")
     filters = overview.ActivityFilters(type_key=q.type or "", state=q.state or "", school_year=q.year or "")
     found = overview.list_activities(ctx.school.id, filters, q.page, q.per_page)
     total = found.total or 0
     return ActivityPage(
-        items=[ActivitySummary.of(a, ctx.school) for a in found.items], page=q.page, per_page=q.per_page,
+        items=[ActivitySummary.of(a, ctx.school, activities.details_told_to(actor, a)) for a in found.items],
+        page=q.page, per_page=q.per_page,
         total=total, pages=(total + q.per_page - 1) // q.per_page,
     )
 
@@ -227,4 +230,5 @@ def get_history(activity_id: int) -> History:
     """The activity's transition log, oldest first"""
     ctx = school_context()
     act = _activity(activity_id, ctx)
-    return History([HistoryEntry.of(row, actor, ctx.school) for row, actor in transitions.history(act.id)])
+    reasons = policy.may_read_private(ctx.actor(caller().user.id), act)
+    return History([HistoryEntry.of(row, actor, ctx.school, reasons) for row, actor in transitions.history(act.id)])

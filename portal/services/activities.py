@@ -606,6 +606,17 @@ def is_declaration(act: Activity) -> bool:
     return schools.registry().self_declared(act.type_key)
 
 
+def details_told_to(actor: policy.Actor, act: Activity) -> dict[str, Any]:
+    """The activity's details as ``actor`` reads them: without the fields its type declares
+    private (``private_details``) unless they may read them (:func:`policy.may_read_private`)."""
+    details = dict(act.details or {})
+    personal = is_declaration(act)
+    if policy.may_read_private(actor, act, personal=personal):
+        return details
+    private = schools.registry().types[act.type_key].decl.private_details
+    return {key: value for key, value in details.items() if key not in private}
+
+
 def set_participants(act: Activity, actor: User, participants: Any) -> list[int]:
     """Add participants or change their role (existing attendance is kept); returns the ids of
     those added. Someone added who is off the school's teaching staff when the activity is held

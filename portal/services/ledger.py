@@ -221,7 +221,10 @@ def post_credits(
     rows = []
     for p in parts:
         hours = credit_hours_for(activity_type, act, p, settings)
-        if hours <= 0:
+        if hours <= 0 and p.adjusted_hours is None:
+            # nothing to credit and nobody decided so: one absent throughout is on the record by
+            # their absence. A reviewer's 0 h (adjusted, with its reason) is a line of the ledger,
+            # so the record, its PDF, the summary and the API all list the activity credited at 0 h
             continue
         if approved is not None and hours > approved.get(p.user_id, Decimal("0")):
             # the school raised the rule after approval: a reviewer decides the new figure
@@ -294,7 +297,7 @@ def reverse_entries(s: Session, entries: Iterable[CreditEntry], actor_id: int, r
                 role=e.role,
                 school_year=e.school_year,
                 semester=e.semester,
-                hours=-e.hours,
+                hours=-e.hours or ZERO,  # a 0 h credit is reversed by 0 h, not "-0"
                 kind="reversal",
                 round=e.round,
                 reason=reason,

@@ -411,7 +411,8 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     if reg is not None:
         settings = (schools.type_settings(school.id, act.type_key) if stored_settings is None
                     else schools.settings_from(act.type_key, stored_settings))  # read with the activity
-        details = plugin_fragment.render_details(reg, act.details or {}, lang_code())  # a notice if it raises
+        # a peer reads a declaration without its private fields (policy.may_read_private)
+        details = plugin_fragment.render_details(reg, activities.details_told_to(current_actor(), act), lang_code())
         try:
             if reg.draws_fragment:
                 ctx = context(act, people, evidence, settings, me,
@@ -502,7 +503,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         sheet_link=runs_checkin and checkin.prints_sheet(phase),
         year_locked=tr(coded("year.locked", year=SchoolYear.said(act.school_year))) if locked else "",
         started=activities.has_started(act),
-        lines=_lines(act, people, would_get),
+        lines=_lines(act, people, would_get, policy.may_read_private(current_actor(), act, personal=_personal(act))),
         hours_notice=hours_notice,
         line_rows=line_rows,
         todo_missing=todo_missing,
@@ -677,7 +678,7 @@ class ParticipantLine(NamedTuple):
     adjusted: str | None  # the reason when a reviewer adjusted the hours, else None
 
 
-def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
+def _lines(act, people, would_get: dict[int, Decimal], reasons: bool = True) -> list[ParticipantLine]:
     """The participant table's cells, written out here: each role's words once per page, not
     once per row, and the template only places them (a page lists 60 people). The hours are
     a handful of distinct figures, each written once: they are gathered first (a loop without
@@ -694,7 +695,8 @@ def _lines(act, people, would_get: dict[int, Decimal]) -> list[ParticipantLine]:
             u.username, u.display_name, roles[p.role],
             hours[p.attended_hours] if p.attended_hours is not None else "—", hours[p.absent_hours],
             hours[p.excused_hours], hours[would_get[p.user_id]] if p.user_id in would_get else "",
-            (p.adjust_reason or "") if p.adjusted_hours is not None else None,
+            # adjusted, said to all; why, to who reads the declaration's private part (``reasons``)
+            ((p.adjust_reason or "") if reasons else "") if p.adjusted_hours is not None else None,
         )
         for p, u in people
     ]

@@ -119,6 +119,13 @@ BROKEN = {
                       "form of activity type 'bad_form_init' is invalid: RuntimeError: form service down"),
     "bad_choices": ({"form": _ChoicesDown},
                     "form of activity type 'bad_choices' is invalid: RuntimeError: levels down"),
+    # 1.23: a private field misspelt would leave the real one to every peer
+    "private_unknown": ({"private_details": ("certificate",)},
+                        "private_details of activity type 'private_unknown' is invalid: 'certificate' is not a field "
+                        "of its form (topic)"),
+    "private_text": ({"private_details": "topic"},
+                     "private_details of activity type 'private_text' is invalid: 'topic' is not a tuple of the "
+                     "form's field names"),
 }
 
 

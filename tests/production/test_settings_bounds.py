@@ -27,7 +27,7 @@ from portal.services import schools
 from tests.production.helpers import login_as
 from tests.support import factories as f
 
-SHIPPED = ("lecture", "mentorship", "observation", "research", "school_visit", "reading_club")
+SHIPPED = ("lecture", "mentorship", "observation", "research", "school_visit", "reading_club", "declared")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -45,6 +45,8 @@ def _bad_json_values(spec: Setting) -> list[str]:
     out = ["1e400", "-1e400", "1000000", json.dumps(hi + 1), json.dumps(lo - 1), '"2"', "true", "null", "{}"]
     if spec.integer:
         out.append(json.dumps(lo + 0.5))
+    if spec.hours:  # hours go by the half hour: 0.7 h is no ceiling
+        out += [json.dumps(lo + 0.2), json.dumps(hi - 0.25)]
     return out
 
 
@@ -92,6 +94,26 @@ class _LegacyPlugin:
     @hookimpl
     def portal_activity_types(self):
         return [_Legacy()]
+
+
+def test_an_hours_setting_takes_half_hours_within_0_to_999_5():
+    spec = Setting(8, 0.5, 24, Text("每天学时上限", "Most hours per day"), hours=True)
+    assert spec.check(1.5) is None and spec.check(24) is None and spec.check(0.5) is None
+    for bad in (0.7, 0.25, 23.9, 1e-9, 0, 24.5, "1.5", True):
+        assert spec.check(bad) is not None, bad
+    assert spec.check(0.7).english == "must be a number of hours from 0.5 to 24, in steps of 0.5"
+    assert spec.json_schema()["multipleOf"] == 0.5
+    assert "multipleOf" not in Setting(2, 0, 10).json_schema()  # a multiplier is no number of hours
+    for declared in (dict(default=0.7, minimum=0, maximum=10), dict(default=1, minimum=0.2, maximum=10),
+                     dict(default=1, minimum=0, maximum=1000), dict(default=1, minimum=-1, maximum=10),
+                     dict(default=1, minimum=0, maximum=10, integer=True), dict(default="1")):
+        with pytest.raises(ValueError):
+            Setting(**declared, hours=True)  # type: ignore[arg-type]
+
+
+def test_every_hours_setting_of_the_declared_type_is_declared_as_hours(app):
+    specs = registry().get("declared").type.setting_declarations()
+    assert specs["max_hours"].hours and specs["max_hours_per_day"].hours  # the copy read at load keeps it
 
 
 def test_a_type_without_declarations_gets_a_safe_range(make_app):
@@ -211,6 +233,27 @@ def test_admin_page_refuses_a_fraction_for_a_whole_number_and_stores_good_values
                                                  "speaker_multiplier": 3}
     r = client.post("/admin/types/observation?lang=en", data={**form, "setting-handbook_days": "61"})
     assert "must be a whole number from 0 to 60" in r.get_data(as_text=True)
+
+
+def test_admin_page_and_api_refuse_a_ceiling_of_0_7_hours(app, client, school_admin):
+    """The outside walk's 0.7 h ceiling: refused by the page and the API, in words, nothing stored."""
+    school_id, p = school_admin
+    login_as(client, p["admin"], school_id)
+    form = {"enabled": "y", "setting-max_hours": "0.7", "setting-max_hours_per_day": "8"}
+    r = client.post("/admin/types/declared", data=form)
+    assert r.status_code == 422
+    assert "须为 0.5 至 200 之间的学时数，以 0.5 学时为单位" in r.get_data(as_text=True)
+    assert _stored(school_id, "declared") == {}
+    r = client.post("/admin/types/declared?lang=en", data={**form, "setting-max_hours_per_day": "7.75"})
+    assert "must be a number of hours from 0.5 to 24, in steps of 0.5" in r.get_data(as_text=True)
+    assert _stored(school_id, "declared") == {}
+    r = client.post("/admin/types/declared", data={**form, "setting-max_hours": "12.5"})
+    assert r.status_code == 302 and _stored(school_id, "declared") == {"max_hours": 12.5, "max_hours_per_day": 8}
+    client.get("/logout")
+    headers = {"Authorization": f"Bearer {_token(client, 'sbadm')}"}
+    r = client.put("/api/v1/activity-types/declared", json={"settings": {"max_hours": 0.7}}, headers=headers)
+    assert r.status_code == 422 and "settings.max_hours" in r.get_json()["fields"], r.get_json()
+    assert _stored(school_id, "declared") == {"max_hours": 12.5, "max_hours_per_day": 8}
 
 
 # -- values stored past the validator ---------------------------------------------------------
