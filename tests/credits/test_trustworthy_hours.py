@@ -78,8 +78,12 @@ def test_an_adjustment_may_lower_to_zero_and_raise_up_to_the_hours_not_missed(s1
     prepare_approve(act, org, [(t1, "speaker"), (t2, "attendee"), (t3, "attendee")])
     f.fire(act, rev, "approve", "补课后认定", hours={str(t1.id): "0", str(t2.id): "2", str(t3.id): "0"})
     f.fire(act, rev, "credit")
-    got = dict(db.session.execute(select(CreditEntry.user_id, CreditEntry.hours).where(CreditEntry.activity_id == act.id)).all())
-    assert got == {t2.id: D("2")}  # 0 h writes no entry
+    got = {uid: (hours, reason) for uid, hours, reason in db.session.execute(
+        select(CreditEntry.user_id, CreditEntry.hours, CreditEntry.reason).where(CreditEntry.activity_id == act.id))}
+    # a reviewer's 0 h is a line of the ledger with the reviewer's reason (the record lists the
+    # activity, at 0 h); the hours given are the rule's and the adjustment's, nothing more
+    assert {uid: hours for uid, (hours, _r) in got.items()} == {t1.id: D("0"), t2.id: D("2"), t3.id: D("0")}
+    assert got[t1.id][1] == got[t3.id][1] == "补课后认定"
 
 
 def test_credit_is_refused_when_the_rule_was_lowered_after_approval(s1, staff, held_lecture):
