@@ -8,13 +8,21 @@ from portal.database import migration_state
 from portal.messages import msg, operator_line
 from portal.refused_start import refuse
 
+
+def _serving() -> bool:
+    """Whether this start serves pages: gunicorn (no command) or ``flask run``, not a maintenance
+    command such as ``flask db upgrade``, which must run on a database behind the code."""
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"
+
+
 try:
     app = create_app()
 except ConfigurationError as refused:
     if click.get_current_context(silent=True) is not None:
         raise  # a ``flask`` command says it in one line itself
     refuse(refused.format_message())
-if app.config.get("PRODUCTION") and click.get_current_context(silent=True) is None:
+if app.config.get("PRODUCTION") and _serving():
     # a database behind the code would serve pages without the triggers, indexes or rows its
     # migrations add (the append-only ledger's among them) and fail on the tables they create;
     # one a newer release upgraded has rows and rules this older code does not keep up

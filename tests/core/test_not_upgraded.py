@@ -57,7 +57,8 @@ def test_production_serves_no_database_behind_its_migrations(app, tmp_path):
     """The server's start in production (gunicorn, ``wsgi.py``) on a database one migration behind
     the code (the core's last one undone: upgraded code, ``flask db upgrade`` forgotten) says so in
     one line and stops; at the code's heads nothing is pending. Before, it served pages without
-    what the migration brings, and nothing told the operator."""
+    what the migration brings, and nothing told the operator. ``flask run`` in production refuses
+    alike (before, it served: only gunicorn's start was checked)."""
     import os
     import subprocess
     import sys
@@ -77,9 +78,18 @@ def test_production_serves_no_database_behind_its_migrations(app, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YANXIU_", "SECRET_KEY", "DATABASE_URL"))}
     env.update(YANXIU_ENV="production", SECRET_KEY="x" * 40, YANXIU_PUBLIC_URL="https://yanxiu.example.edu.cn",
                YANXIU_INSTANCE_PATH=str(tmp_path / "instance"), DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"])
-    gunicorn = Path(sys.executable).parent / "gunicorn"  # its own control socket off: other servers keep theirs
-    run = subprocess.run([str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "--no-control-socket", "wsgi:app"],
-                         cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=60)
-    assert run.returncode != 0 and "App failed to load" in run.stderr and "Traceback" not in run.stderr, run.stderr
-    errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
-    assert errors and all(core.revision in line and "flask --app wsgi db upgrade" in line for line in errors), run.stderr
+    bin_dir = Path(sys.executable).parent
+    # gunicorn with its own control socket off (other servers keep theirs), and ``flask run``, which
+    # an operator may start in production too: each refuses before it serves
+    for server in ([str(bin_dir / "gunicorn"), "--workers", "2", "--bind", "127.0.0.1:0", "--no-control-socket", "wsgi:app"],
+                   [str(bin_dir / "flask"), "--app", "wsgi", "run", "--port", "0"]):
+        try:
+            run = subprocess.run(server, cwd=Path(__file__).resolve().parents[2], env=env,
+                                 capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired as served:
+            pytest.fail(f"{server[0]} served on a database behind its migrations: {served.stderr!r}")
+        assert run.returncode != 0 and "Traceback" not in run.stderr, (server, run.stderr)
+        errors = [line for line in run.stderr.splitlines() if line.startswith("Error: ")]
+        assert errors and all(core.revision in line and "flask --app wsgi db upgrade" in line for line in errors), run.stderr
+        if server[0].endswith("gunicorn"):
+            assert "App failed to load" in run.stderr, run.stderr
