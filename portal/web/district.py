@@ -38,6 +38,7 @@ from portal.registry import registry
 from portal.reports import district_exports
 from portal.reports.views import headings_lang
 from portal.school_rules import HOUR_RULES, SCHOOL_RULES
+from portal.security import is_digits
 from portal.services import announcements, credits, districts, moves, school_plans, schools, submissions
 from portal.services import dashboard as dashboard_service
 from portal.services import overview as overview_service
@@ -479,18 +480,19 @@ PLAN_ROWS = 12  # empty rows offered on the form beyond the plan's own
 
 
 def _plan_lines_from_form() -> list[dict[str, str]]:
-    """The form's rows (``type-N``, ``month-N``, ``title-N``, ``hours-N``, ``responsible-N``);
-    a row left empty is no line."""
+    """The form's rows (``type-N``, ``month-N``, ``title-N``, ``hours-N``, ``responsible-N``) in
+    the order of N, every row posted: the page offers 12 empty rows beyond the plan's lines, so
+    a plan of 199 lines has rows up to 210 (read up to 199 only, a line typed past them was
+    dropped unsaid, and a 201st one not refused by the plan's limit); a row left empty is no line."""
+    numbers = sorted({int(n) for key in request.form for name, _dash, n in [key.partition("-")]
+                      if name in ("title", "hours") and is_digits(n) and len(n) <= 6})
     lines = []
-    for n in range(LINES_MAX_FORM):
+    for n in numbers:
         row = {k: request.form.get(f"{k}-{n}", "").strip() for k in ("type", "month", "title", "hours", "responsible")}
         if not row["title"] and not row["hours"]:
             continue
         lines.append(row)
     return lines
-
-
-LINES_MAX_FORM = 200
 
 
 @dataclass
