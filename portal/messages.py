@@ -616,6 +616,8 @@ TEXTS: dict[str, Any] = {
         "Your correction request on %(title)s was closed: the activity was credited or cancelled first"),
     "notify.correction_locked": _l(
         "Your correction request on %(title)s was closed: the district accepted its semester, nothing can change"),
+    "notify.correction_year_over": _l(
+        "Your correction request on %(title)s was closed: its school year is over, nothing can change"),
     "notify.kind.correction_asked": _l("Someone asks the school's admins for a correction"),
     "notify.kind.correction_closed": _l("My correction request was done, declined or closed"),
     "notify.unknown": _l("A notification"),

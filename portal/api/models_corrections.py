@@ -14,7 +14,7 @@ from portal.models import CorrectionRequest, School
 from portal.services import corrections
 
 Kind = Literal["row", "cancel"]
-Status = Literal["open", "done", "declined", "moved_on", "locked"]
+Status = Literal["open", "done", "declined", "moved_on", "locked", "year_over"]
 Outcome = Literal["done", "declined"]
 assert set(Kind.__args__) == set(corrections.KINDS), "the API's kinds are the service's"  # type: ignore[attr-defined]
 assert set(Status.__args__) == set(corrections.STATUSES), "the API's statuses are the service's"  # type: ignore[attr-defined]
@@ -48,7 +48,8 @@ class CorrectionOut(Out):
     reason: str
     status: Status = Field(description="`moved_on`: the activity was credited or cancelled before it was closed; "
                                        "`locked`: the district accepted its semester before it was closed (nothing "
-                                       "changes there)")
+                                       "changes there); `year_over`: its school year was over (before the last) "
+                                       "before it was closed")
     asked_at: str
     closed_by: int | None = None
     closed_at: str | None = None

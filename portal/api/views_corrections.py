@@ -34,7 +34,7 @@ typed_schemas.DATA_RULES.update({
     "close_correction": [
         {"field": "reason", "message": "^say why it is declined$", "rule": "a decline has a reason, in characters that"
          " count (none is asked of a request whose activity was credited or cancelled, or whose semester the district"
-         " accepted: it closes as `moved_on` or `locked`)"},
+         " accepted, or whose school year is over: it closes as `moved_on`, `locked` or `year_over`)"},
     ],
 })
 
@@ -82,7 +82,8 @@ def close_correction(request_id: int) -> CorrectionOut:
     """Close a correction request as done or declined (a school admin who did not ask it)
 
     The requester is notified. A request whose activity was credited or cancelled since closes as `moved_on`, one
-    whose semester the district accepted since as `locked`, whatever the outcome sent; one closed already is 409."""
+    whose semester the district accepted since as `locked`, one whose school year is over since as `year_over`,
+    whatever the outcome sent; one closed already is 409."""
     ctx = school_context()
     data = parsed(CloseBody)
     row = corrections.close(_request(request_id), ctx.actor(caller().user.id), data.outcome, data.reason)

@@ -7,7 +7,8 @@ school's admins, with a reason. The request waits on the admins' to-do list
 cancel) and closes it as done, or declines it with a reason; the requester is told either way. A
 request whose activity moved on first (credited or cancelled: its phase) is closed by that step
 (:func:`activity_moved_on`), its requester told; one whose semester the district accepted first
-closes as locked whatever the admin picks (:func:`closes_as`). None is asked in a semester the district
+closes as locked whatever the admin picks, one whose school year is over since as year over
+(:func:`closes_as`). None is asked in a semester the district
 accepted nor in a school year that is over (:func:`activities.year_over_refusal`): nobody changes a
 row there. The lists page (:func:`page`,
 :func:`numbered`).
@@ -41,8 +42,8 @@ from workflows.definition import Phase, WorkflowDefinition
 
 ROW, CANCEL = "row", "cancel"
 KINDS = (ROW, CANCEL)
-OPEN, DONE, DECLINED, MOVED_ON, LOCKED = "open", "done", "declined", "moved_on", "locked"
-STATUSES = (OPEN, DONE, DECLINED, MOVED_ON, LOCKED)
+OPEN, DONE, DECLINED, MOVED_ON, LOCKED, YEAR_OVER = "open", "done", "declined", "moved_on", "locked", "year_over"
+STATUSES = (OPEN, DONE, DECLINED, MOVED_ON, LOCKED, YEAR_OVER)
 OUTCOMES = (DONE, DECLINED)  # what an admin closes one as
 REASON_MAX = 500
 WANTED_MAX = 100
@@ -57,12 +58,16 @@ def moved_on(act: Activity) -> bool:
 
 def closes_as(act: Activity) -> str | None:
     """What an open request on ``act`` closes as, whatever an admin picks: moved on (credited or
-    cancelled: :func:`moved_on`), or locked (its semester accepted by the district: nothing changes
-    there any more); None: as the admin closes it (done or declined)."""
+    cancelled: :func:`moved_on`), locked (its semester accepted by the district: nothing changes
+    there any more), or year over (its school year is before the last:
+    :func:`activities.year_over_refusal`, no row of it changes any more); None: as the admin closes
+    it (done or declined). Migration ``c3e8a5f1b7d9`` closed those the older code left open so."""
     if moved_on(act):
         return MOVED_ON
     if locks.is_locked(act.school_id, act.school_year, act.semester):
         return LOCKED
+    if activities.year_over_refusal(act) is not None:
+        return YEAR_OVER
     return None
 
 

@@ -169,9 +169,10 @@ _OF_A_SEMESTER = {f"notify.{k}": f"notify.{k}_semester"
                   for k in ("submission_accepted", "submission_returned", "submission_reopened")}
 
 
-#: A closed correction request's status (``corrections.DECLINED``, ``MOVED_ON``, ``LOCKED``) → what its notice says.
+#: A closed correction request's status (``corrections.DECLINED``, ``MOVED_ON``, ``LOCKED``, ``YEAR_OVER``) → what
+#: its notice says.
 _CORRECTION_CLOSED = {"declined": "notify.correction_declined", "moved_on": "notify.correction_moved_on",
-                      "locked": "notify.correction_locked"}
+                      "locked": "notify.correction_locked", "year_over": "notify.correction_year_over"}
 
 
 def kind_label(kind: str) -> Msg:

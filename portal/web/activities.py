@@ -426,8 +426,10 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
             if reg.draws_fragment:
                 fragment = reg.page_fragment(ctx, lang_code())  # a fragment that raises gives a notice naming its type
     # what the viewer still has to hand in: the same function as the home's to-do list; nothing
-    # in a year (or semester) the district accepted, which takes no evidence (add_evidence: year.locked)
-    takes_evidence = open_ and not locked
+    # in a year (or semester) the district accepted, which takes no evidence (add_evidence: year.locked),
+    # nor in a school year that is over (add_evidence: activity.year_over, said in its words instead)
+    year_over = activities.year_over_refusal(act) if reg is not None and open_ and not locked else None
+    takes_evidence = open_ and not locked and year_over is None
     mine = [(p, act) for p, _u in people if p.user_id == me]
     todo = (overview.waiting_on(me, school.id, mine, {act.type_key: settings})
             if reg is not None and mine and takes_evidence else [])
@@ -502,6 +504,9 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
         screen_link=runs_checkin and checkin.takes_checkin(phase),
         sheet_link=runs_checkin and checkin.prints_sheet(phase),
         year_locked=tr(coded("year.locked", year=SchoolYear.said(act.school_year))) if locked else "",
+        # said beside the participants to who runs it, above the evidence to one taking part (no form there)
+        year_over=tr(year_over) if year_over is not None else "",
+        evidence_year_over=tr(year_over) if year_over is not None and mine and not can_organize else "",
         started=activities.has_started(act),
         lines=_lines(act, people, would_get, policy.may_read_private(current_actor(), act, personal=_personal(act))),
         hours_notice=hours_notice,
@@ -563,13 +568,16 @@ def _participants_page(act, school, error: str | None = None, chosen: dict[str, 
     on_list = {p.user_id for p, _u in people}
     open_ = registry().phase(act.type_key, act.state).editable
     locked = locks.is_locked(act.school_id, act.school_year, act.semester)
-    changeable = open_ and not locked
+    # nor in a school year that is over (add_participants and the rest: activity.year_over)
+    year_over = activities.year_over_refusal(act) if open_ and not locked else None
+    changeable = open_ and not locked and year_over is None
     members, away = overview.members_and_away(school.id, act.starts_at) if changeable else ([], set())
     others = [u for u in members if u.id not in on_list]
     return render_template(
         "activities/participants.html", act=act, reg=reg, people=people, error=error, changeable=changeable,
         closed=tr(coded("activity.frozen", state=activities.state_text(act))) if not open_ else "",
         year_locked=tr(coded("year.locked", year=SchoolYear.said(act.school_year))) if locked else "",
+        year_over=tr(year_over) if year_over is not None else "",
         picker=picker.options(school.id, others, away) if changeable else [],
         chosen=chosen or {},
         roles=[(key, reg.decl.role_label(key, lang_code())) for key in reg.decl.roles], form=ConfirmForm(),

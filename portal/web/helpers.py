@@ -263,7 +263,8 @@ def correction_status(status: str) -> str:
     """Where a correction request stands, in words."""
     words = {corrections.OPEN: gettext("Waiting to be handled"),  # not "Open": the catalogue's link word (查看)
              corrections.DONE: gettext("Done"), corrections.DECLINED: gettext("Declined"),
-             corrections.LOCKED: gettext("Closed: the semester was accepted, nothing can change")}
+             corrections.LOCKED: gettext("Closed: the semester was accepted, nothing can change"),
+             corrections.YEAR_OVER: gettext("Closed: the school year is over, nothing can change")}
     return words.get(status) or gettext("Closed: the activity was credited or cancelled first")
 
 

@@ -278,27 +278,63 @@ def test_ones_own_requests_page_too(app, world):
     assert web.get("/corrections?before=2026-01-01~x").status_code == 422
 
 
-def test_a_request_open_when_the_district_accepts_its_semester_closes_saying_so(app, client, world):
-    """Asked before the district accepted the semester, it was closed as done or declined though
-    nothing could change any more: it closes as locked (学期已验收，无法更改) whatever the admin picks,
-    on the page, in the API and in its requester's notice; no reason is asked to decline it."""
-    w, p = world, world.people
+def _three_asked(w):
+    """The organiser's, t1's and t2's row requests on one talk, its rows recorded by the admin."""
+    p = w.people
     act = _talk(w, p["t2"])
     _recorded_by_admin(w, act, absent_ids=[p["organizer"].id])
-    row = corrections.ask(act, _org(w), "row", "出席 3 小时", "签到表漏签")
-    t1 = corrections.ask(act, access.actor(p["t1"].id, w.school.id), "row", "请假 3 小时", "当天病假")
-    t2 = corrections.ask(act, access.actor(p["t2"].id, w.school.id), "row", "请假 3 小时", "外出开会")
-    _accepted(w, act)
+    asked = [corrections.ask(act, _org(w), "row", "出席 3 小时", "签到表漏签"),
+             corrections.ask(act, access.actor(p["t1"].id, w.school.id), "row", "请假 3 小时", "当天病假"),
+             corrections.ask(act, access.actor(p["t2"].id, w.school.id), "row", "请假 3 小时", "外出开会")]
+    db.session.commit()
+    return act, asked
+
+
+def _closed_whatever_picked(app, client, w, asked, status: str, said: SimpleNamespace) -> None:
+    """Each of ``asked`` closes as ``status`` whatever an admin picks (done on the page, declined
+    with no reason by the service, done in the API), the page saying why and offering no decline,
+    the requester's list and notice saying so."""
+    p = w.people
+    row, t1, t2 = asked
     admin = login(app.test_client(), p["admin"], w.school)
     page = admin.get(f"/corrections/{row.id}?lang=zh_CN").get_data(as_text=True)
-    assert 'data-testid="correction-locked"' in page and "区里已验收该活动所在学期" in page
+    assert f'data-testid="{said.testid}"' in page and said.page in page
     assert 'data-testid="correction-decline"' not in page
     assert admin.post(f"/corrections/{row.id}", data={"outcome": "done", "reason": ""}).status_code == 302
     corrections.close(t1, access.actor(p["admin"].id, w.school.id), "declined", "")  # no reason asked
     r = _api(client, p["admin2"]).post(f"/api/v1/corrections/{t2.id}/close", json={"outcome": "done"})
-    assert r.status_code == 200 and r.get_json()["status"] == "locked"
-    assert [s for _id, s, *_ in _requests()] == ["locked"] * 3
+    assert r.status_code == 200 and r.get_json()["status"] == status
+    assert [s for _id, s, *_ in _requests()] == [status] * 3
     mine = login(app.test_client(), p["organizer"], w.school).get("/corrections?lang=zh_CN").get_data(as_text=True)
-    assert "已关闭：学期已验收，无法更改" in mine
+    assert said.status in mine
     told = login(app.test_client(), p["t1"], w.school).get("/notifications?lang=zh_CN").get_data(as_text=True)
-    assert "该学期已验收，无法更改" in told and _notices(p["t1"], "correction_closed") == 1
+    assert said.notice in told and _notices(p["t1"], "correction_closed") == 1
+
+
+def test_a_request_open_when_the_district_accepts_its_semester_closes_saying_so(app, client, world):
+    """Asked before the district accepted the semester, it was closed as done or declined though
+    nothing could change any more: it closes as locked (学期已验收，无法更改) whatever the admin picks,
+    on the page, in the API and in its requester's notice; no reason is asked to decline it."""
+    act, asked = _three_asked(world)
+    _accepted(world, act)
+    _closed_whatever_picked(app, client, world, asked, corrections.LOCKED, SimpleNamespace(
+        testid="correction-locked", page="区里已验收该活动所在学期", status="已关闭：学期已验收，无法更改",
+        notice="该学期已验收，无法更改"))
+
+
+def test_a_request_open_when_its_school_year_is_over_closes_saying_so(app, client, world, time_machine):
+    """Asked in its year, still open once that year is over (a year before the last: no row of it
+    changes any more, ``activities.year_over_refusal``), it closed as done or declined, a decline
+    asking a reason, as if something could still change: it closes as year over (学年已结束，无法更改)
+    whatever the admin picks, on the page, in the API and in its requester's notice."""
+    from datetime import timedelta
+
+    from portal.timeutil import utcnow
+
+    act, asked = _three_asked(world)
+    time_machine.move_to(utcnow() + timedelta(days=2 * 366))
+    assert corrections.closes_as(db.session.get_one(Activity, act.id)) == corrections.YEAR_OVER
+    _closed_whatever_picked(app, client, world, asked, corrections.YEAR_OVER, SimpleNamespace(
+        testid="correction-year-over", page="该活动所在学年已结束", status="已关闭：该学年已结束，无法更改",
+        notice="该学年已结束，无法更改"))
+

@@ -53,6 +53,25 @@ def test_the_page_the_form_and_the_api_offer_and_accept_the_same_kinds(app, demo
     assert _page_kinds(web.get(f"/activities/{TALK}").get_data(as_text=True)) == offered  # now said waiting
 
 
+def test_both_kinds_offered_each_its_own_words_and_link(app, demo):
+    """The organiser of :data:`TALK` may ask both (his own row, and the cancel withheld from him):
+    the page wrote one sentence for the two and one link, to the row's form only. Each kind is
+    offered in its own words with its own link, which opens the form on that kind."""
+    act = db.session.get_one(Activity, TALK)
+    org = db.session.get_one(User, act.organizer_id)
+    web = login(app.test_client(), org, db.session.get_one(School, act.school_id))
+    html = web.get(f"/activities/{TALK}?lang=zh_CN").get_data(as_text=True)
+    links = re.findall(r'<a class="tap-link" href="([^"]+)" data-testid="ask-correction-link" data-kind="([^"]+)">([^<]+)</a>',
+                       html)
+    assert [kind for _href, kind, _words in links] == [corrections.ROW, corrections.CANCEL], links
+    assert len({words for _h, _k, words in links}) == 2, links  # each link its own words
+    said = {kind: html.split(f'data-testid="ask-correction-{kind}"', 1)[1].split("<a ", 1)[0] for _h, kind, _w in links}
+    assert "您本人的考勤由他人记录" in said[corrections.ROW] and "此活动须由他人取消" in said[corrections.CANCEL], said
+    for href, kind, _words in links:
+        form = web.get(href.replace("&amp;", "&")).get_data(as_text=True)
+        assert re.search(rf'value="{kind}" checked data-testid="correction-kind-{kind}"', form), kind
+
+
 def _closed_year_rows() -> list[tuple[Activity, User]]:
     """(activity, participant) of the demo's activities of a school year that is over, the
     participant's row recorded and theirs not to record (a row request the old code accepted)."""

@@ -26,7 +26,7 @@ def test_asked_from_the_activity_page_and_closed_by_an_admin(app, world):
     admin = _client(app, p["admin"], w.school)
     assert 'data-testid="todo-corrections_waiting"' not in admin.get("/").get_data(as_text=True)  # kept in the cache
     html = org.get(f"/activities/{act.id}?lang=zh_CN").get_data(as_text=True)
-    assert 'data-testid="ask-correction"' in html and "您本人的考勤记录或取消活动须由他人办理" in html
+    assert 'data-testid="ask-correction"' in html and "您本人的考勤由他人记录" in html and "此活动须由他人取消" in html
     assert org.get(f"/activities/{act.id}/corrections/new?kind=row").status_code == 200
 
     # bad input: said in place, nothing saved
