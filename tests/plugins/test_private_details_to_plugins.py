@@ -1,0 +1,87 @@
+"""A declaration's private part and a plugin's own page fragment. ``policy.may_read_private``
+kept a declaration's private fields (``ActivityType.private_details``) from its peers on the page's
+rendered details and in the API, but the type's own fragment (``ActivityType.page_fragment``) and
+the data hook asked for it (``portal_transition_data``) were handed the details whole: a type that
+draws its details showed a colleague's completion code to every teacher of the school. Now the
+page hands both the details as its reader reads them; a step's guards still read them all."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from markupsafe import escape
+from wtforms import Form, StringField
+
+from portal.activity_types import ActivityType, EvidenceKind, Role, Text
+from portal.extensions import db
+from portal.hookspecs import hookimpl
+from portal.registry import registry
+from portal.services import activities
+from tests.plugins.test_broken_plugins import failures
+from tests.plugins.test_declared_certificate_of_another import _page
+from tests.plugins.test_declared_hours import ended, past_start
+from tests.support import factories as f
+
+KEY = "mooc_p"
+CODE = "ZX-PRIVATE-0042"
+COURSE = "大单元教学设计"
+
+
+class CourseForm(Form):
+    course = StringField(Text("课程", "Course"))
+    course_code = StringField(Text("结业编码", "Completion code"))
+
+
+class DrawnMooc(ActivityType):
+    """A self-declared online course that draws its own details, its completion code private."""
+
+    key = KEY
+    name_zh, name_en = "慕课学时（片段测试）", "MOOC hours (fragment test)"
+    roles = {"learner": Role("学员", "Learner")}
+    form = CourseForm
+    self_declared = True
+    private_details = ("course_code",)
+    evidence_kinds = {"certificate": EvidenceKind("结业证书", "Completion certificate", written=False)}
+
+    def page_fragment(self, ctx, locale: str | None) -> str:
+        details = ctx.activity.details
+        return (f'<p data-testid="mooc-fragment">{escape(details.get("course", ""))} · '
+                f'{escape(details.get("course_code", "—"))} · {escape(ctx.data.get("code_seen", ""))}</p>')
+
+
+class Provides:
+    @hookimpl
+    def portal_activity_types(self) -> list[ActivityType]:
+        return [DrawnMooc()]
+
+    @hookimpl
+    def portal_transition_data(self, activity) -> dict[str, Any]:
+        return {"code_seen": f"data:{activity.details.get('course_code', 'none')}"}
+
+
+def _fragment(page: str) -> str:
+    start = page.index('data-testid="mooc-fragment"')
+    return page[start:page.index("</p>", start)]
+
+
+def test_a_peer_gets_no_private_field_in_the_fragment_nor_its_data_hook(make_app):
+    app = make_app(EXTRA_PLUGINS=[("yx_drawn_mooc", Provides())])
+    with app.app_context():
+        assert registry().get(KEY) is not None and "yx_drawn_mooc" not in failures()
+        school = f.school("P1", types=(KEY,))
+        people = f.staff(school)
+        start = past_start(3)
+        act = activities.plan_activity(
+            school, people["t1"], KEY, "慕课：大单元", start.isoformat(timespec="minutes"),
+            ended(start, timedelta(hours=2)).isoformat(timespec="minutes"), "2", None,
+            {"course": COURSE, "course_code": CODE})
+        db.session.commit()
+        for who, reads in (("t1", True), ("reviewer", True), ("admin", True), ("t2", False), ("organizer", False)):
+            page = _page(app, people[who], school, act.id)
+            drawn = _fragment(page)
+            assert COURSE in drawn, who  # the declaration itself is every colleague's to read
+            assert (CODE in drawn) is reads, (who, drawn)
+            assert (f"data:{CODE}" in drawn) is reads and ("data:none" in drawn) is not reads, (who, drawn)
+            assert (CODE in page) is reads, who  # nowhere else on the page either
+        assert "yx_drawn_mooc" not in failures()
