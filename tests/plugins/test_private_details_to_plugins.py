@@ -10,18 +10,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from flask import Blueprint
 from markupsafe import escape
 from wtforms import Form, StringField
 
 from portal.activity_types import ActivityType, EvidenceKind, Role, Text
 from portal.extensions import db
 from portal.hookspecs import hookimpl
+from portal.models import Activity
 from portal.registry import registry
 from portal.services import activities
 from tests.plugins.test_broken_plugins import failures
 from tests.plugins.test_declared_certificate_of_another import _page
 from tests.plugins.test_declared_hours import ended, past_start
 from tests.support import factories as f
+from tests.support.sessions import log_in
 
 KEY = "mooc_p"
 CODE = "ZX-PRIVATE-0042"
@@ -59,25 +62,47 @@ class Provides:
     def portal_transition_data(self, activity) -> dict[str, Any]:
         return {"code_seen": f"data:{activity.details.get('course_code', 'none')}"}
 
+    @hookimpl
+    def portal_register_routes(self, portal) -> Blueprint:
+        bp = Blueprint("mooc_p", __name__)
+
+        @bp.get("/courses/<int:activity_id>")
+        def course(activity_id: int) -> dict[str, Any]:
+            return dict(portal.activity(activity_id).details)  # the facade: as its viewer reads it
+
+        @bp.get("/all/<int:activity_id>")
+        def whole(activity_id: int) -> dict[str, Any]:  # the plugin's own read of its row: its business
+            return dict(portal.session.get(Activity, activity_id).details)
+
+        return bp
+
 
 def _fragment(page: str) -> str:
     start = page.index('data-testid="mooc-fragment"')
     return page[start:page.index("</p>", start)]
 
 
+READERS = (("t1", True), ("reviewer", True), ("admin", True), ("t2", False), ("organizer", False))
+
+
+def _declared(app) -> tuple[Any, dict[str, Any], Activity]:
+    assert registry().get(KEY) is not None and "yx_drawn_mooc" not in failures()
+    school = f.school("P1", types=(KEY,))
+    people = f.staff(school)
+    start = past_start(3)
+    act = activities.plan_activity(
+        school, people["t1"], KEY, "慕课：大单元", start.isoformat(timespec="minutes"),
+        ended(start, timedelta(hours=2)).isoformat(timespec="minutes"), "2", None,
+        {"course": COURSE, "course_code": CODE})
+    db.session.commit()
+    return school, people, act
+
+
 def test_a_peer_gets_no_private_field_in_the_fragment_nor_its_data_hook(make_app):
     app = make_app(EXTRA_PLUGINS=[("yx_drawn_mooc", Provides())])
     with app.app_context():
-        assert registry().get(KEY) is not None and "yx_drawn_mooc" not in failures()
-        school = f.school("P1", types=(KEY,))
-        people = f.staff(school)
-        start = past_start(3)
-        act = activities.plan_activity(
-            school, people["t1"], KEY, "慕课：大单元", start.isoformat(timespec="minutes"),
-            ended(start, timedelta(hours=2)).isoformat(timespec="minutes"), "2", None,
-            {"course": COURSE, "course_code": CODE})
-        db.session.commit()
-        for who, reads in (("t1", True), ("reviewer", True), ("admin", True), ("t2", False), ("organizer", False)):
+        school, people, act = _declared(app)
+        for who, reads in READERS:
             page = _page(app, people[who], school, act.id)
             drawn = _fragment(page)
             assert COURSE in drawn, who  # the declaration itself is every colleague's to read
@@ -85,3 +110,21 @@ def test_a_peer_gets_no_private_field_in_the_fragment_nor_its_data_hook(make_app
             assert (f"data:{CODE}" in drawn) is reads and ("data:none" in drawn) is not reads, (who, drawn)
             assert (CODE in page) is reads, who  # nowhere else on the page either
         assert "yx_drawn_mooc" not in failures()
+
+
+def test_the_facade_hands_a_plugin_page_the_details_its_viewer_reads(make_app):
+    """``Portal.activity`` on a plugin's own page: the viewer's details; in a command: all."""
+    from portal.plugin_doors import facade
+
+    app = make_app(EXTRA_PLUGINS=[("yx_drawn_mooc", Provides())])
+    with app.app_context():
+        school, people, act = _declared(app)
+        for who, reads in READERS:
+            client = log_in(app.test_client(), people[who], school.id)
+            got = client.get(f"/x/yx_drawn_mooc/courses/{act.id}")
+            assert got.status_code == 200, (who, got.get_data(as_text=True)[:300])
+            assert got.get_json()["course"] == COURSE, who
+            assert ("course_code" in got.get_json()) is reads, (who, got.get_json())
+            assert client.get(f"/x/yx_drawn_mooc/all/{act.id}").get_json()["course_code"] == CODE, who
+        # outside a request (a command, a job): the operator's, whole
+        assert facade(app, "yx_drawn_mooc").activity(act.id, school_id=school.id).details["course_code"] == CODE
