@@ -284,9 +284,11 @@ def write_type(
         row.enabled = enabled
     if settings is not None:
         # values stored before a range was narrowed (or past this validator) are dropped:
-        # they would fall back to the default anyway (``settings_with_defaults``)
+        # they would fall back to the default anyway (``settings_with_defaults``); an hours
+        # setting saved off the half-hour grid is kept as it reads, down to the half hour
         stored = row.settings if isinstance(row.settings, dict) else {}
-        kept = {k: v for k, v in stored.items() if not type_errors(reg.type, "validate_settings", {k: v})}
+        kept = {k: v for k, v in reg.decl.stored_as_read(stored).items()
+                if not type_errors(reg.type, "validate_settings", {k: v})}
         row.settings = {**kept, **settings}
         if with_defaults(reg, row.settings) != with_defaults(reg, stored):  # in effect, defaults filled in
             _settings_moved(s, school_id, reg)
