@@ -408,6 +408,10 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     open_ = phase.editable
     fragment = details = None
     settings = {}
+    # a discontinued type's fields: whether it was a teacher's declaration nobody can say now, so they
+    # are read as a declaration's private part is (its declarer, the reviewers, the school admin)
+    gone_fields = ([v for v in (act.details or {}).values() if v not in (None, "")]
+                   if reg is None and policy.may_read_private(current_actor(), act, personal=True) else [])
     if reg is not None:
         settings = (schools.type_settings(school.id, act.type_key) if stored_settings is None
                     else schools.settings_from(act.type_key, stored_settings))  # read with the activity
@@ -493,6 +497,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
                        for t in allowed if t in steps.comment_required or t in reason_for},
         checkin_ends=checkin_ends,
         details=details,
+        gone_fields=gone_fields,
         fragment=fragment,
         diagram_svg=diagram.svg(definition, act.state),
         trigger_form=_shown_version(trigger_form or TriggerForm(formdata=None), act),

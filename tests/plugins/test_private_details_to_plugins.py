@@ -128,3 +128,26 @@ def test_the_facade_hands_a_plugin_page_the_details_its_viewer_reads(make_app):
             assert client.get(f"/x/yx_drawn_mooc/all/{act.id}").get_json()["course_code"] == CODE, who
         # outside a request (a command, a job): the operator's, whole
         assert facade(app, "yx_drawn_mooc").activity(act.id, school_id=school.id).details["course_code"] == CODE
+
+
+def test_a_discontinued_types_fields_are_read_as_a_declarations_private_part(make_app):
+    """Its plugin removed, nobody can say whether an activity was a teacher's declaration nor which
+    of its fields were private: its stored fields are shown to who reads a declaration's private
+    part (its declarer, the reviewers, the school admin), not to the school's other teachers."""
+    app = make_app(EXTRA_PLUGINS=[("yx_drawn_mooc", Provides())])
+    with app.app_context():
+        _school, people, act = _declared(app)
+        act_id = act.id
+        users = {who: (people[who].username, reads) for who, reads in READERS}
+    gone = make_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    with gone.app_context():
+        assert registry().get(KEY) is None
+    for who, (username, reads) in users.items():
+        client = gone.test_client()
+        assert client.post("/login", data={"username": username, "password": f.PASSWORD}).status_code in (302, 303)
+        page = client.get(f"/activities/{act_id}?lang=zh_Hans_CN")
+        assert page.status_code == 200, who
+        html = page.get_data(as_text=True)
+        assert "慕课：大单元" in html, who  # the activity itself: its title, hours and status
+        assert (CODE in html) is reads and (COURSE in html) is reads, who
+        assert ('data-testid="gone-field"' in html) is reads, who
