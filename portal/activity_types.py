@@ -90,6 +90,10 @@ def _hours_declaration_problem(default: float, lo: float, hi: float, integer: bo
     return None
 
 
+#: What :meth:`Setting.read` answers for a stored value the setting cannot read (its default is read).
+UNREAD: Any = object()
+
+
 def _plain(number: float) -> str:
     """10.0 → '10', 1.5 → '1.5' (ranges in messages)."""
     return str(int(number)) if float(number).is_integer() else str(number)
@@ -171,6 +175,26 @@ class Setting:
             else:
                 hi = DEFAULT_SETTING_MAXIMUM
         return lo, hi
+
+    def read(self, value: Any) -> Any:
+        """A stored ``value`` as the rules read it: itself when :meth:`check` takes it; for an
+        hours setting, a number within its range but off the half-hour grid (saved before the
+        setting was declared ``hours=True``: a ceiling of 0.7) down to the half hour, as the core
+        rounds every number of hours (never above what the school saved); :data:`UNREAD` for
+        anything else (the default is read instead)."""
+        if self.check(value) is None:
+            return value
+        if not self.hours or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return UNREAD
+        lo, hi = self.bounds
+        try:
+            if not lo <= float(value) <= hi:  # out of its range was never the school's: the default
+                return UNREAD
+            halves = math.floor(float(value) / HOURS_STEP) * HOURS_STEP
+        except (OverflowError, ValueError):  # an int beyond any float, NaN, an infinity
+            return UNREAD
+        rounded: float | int = int(halves) if halves.is_integer() else halves
+        return rounded if self.check(rounded) is None else UNREAD
 
     def check(self, value: Any) -> Msg | None:
         """Why ``value`` (a JSON value) cannot be this setting (a message code); None if it can."""
@@ -420,15 +444,17 @@ class ActivityType:
         }
 
     def settings_with_defaults(self, school_settings: dict[str, Any] | None) -> dict[str, Any]:
-        """The school's settings over the defaults. A stored value the declaration refuses (a
-        range narrowed since, a value written past the validator) falls back to the default."""
+        """The school's settings over the defaults, each as :meth:`Setting.read` reads it: a
+        stored value the declaration refuses (a range narrowed since, a value written past the
+        validator) falls back to the default; an hours setting saved off the half-hour grid
+        reads down to the half hour."""
         merged = dict(self.default_settings)
         declarations = self.setting_declarations()
         stored = school_settings if isinstance(school_settings, dict) else {}
         for key, value in stored.items():
             spec = declarations.get(key)
-            if spec is not None and spec.check(value) is None:
-                merged[key] = value
+            if spec is not None and (read := spec.read(value)) is not UNREAD:
+                merged[key] = read
         return merged
 
     def setting_label(self, name: str) -> str:

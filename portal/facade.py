@@ -103,12 +103,20 @@ class Portal:
     # -- activities (always of the current school) --------------------------------------
     def activity(self, activity_id: int, school_id: int | None = None) -> ActivitySnapshot:
         """An activity of the current school (or of ``school_id``, e.g. in a command).
-        Another school's activity, or one that does not exist, is "not found" (404 on a page)."""
-        from portal.services import access, snapshots
+        Another school's activity, or one that does not exist, is "not found" (404 on a page).
+        On a page its ``details`` are the viewer's to read: a peer's view of a teacher's
+        declaration lacks the fields its type keeps private (``policy.may_read_private``,
+        contract 1.23); a command or a job (no one logged in) reads them all."""
+        from flask import has_request_context
+        from flask_login import current_user
+
+        from portal.services import access, activities, snapshots
 
         if school_id is None:
             school_id = self.require_school().id
-        return snapshots.activity_snapshot(access.get_activity(activity_id, school_id))
+        act = access.get_activity(activity_id, school_id)
+        viewer = has_request_context() and current_user.is_authenticated
+        return snapshots.activity_snapshot(act, details=activities.details_told_to(self.actor(), act) if viewer else None)
 
     def activity_school_id(self, activity_id: int) -> int | None:
         """The school an activity belongs to (for commands, which act as the operator); None if none."""

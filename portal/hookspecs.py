@@ -115,7 +115,10 @@ CONTRACT_VERSION = "1.23"  # 1.1: activity_types.Setting, ActivityType.declared_
 #      school's other teachers' standing declarations naming the same one are told to the reviewers)
 # 1.23: Setting(hours=True) (a number of hours: half-hour steps within 0..999.5, checked by the one
 #      validator of settings and listed as multipleOf 0.5; refused at import off that grid)
-#      ActivityType.private_details (a declaration's fields its peers do not read: policy.may_read_private)
+#      ActivityType.private_details (a declaration's fields its peers do not read: policy.may_read_private,
+#      nor a plugin's code drawing for them: render_details, page_fragment's ctx, the data hook asked for
+#      it, Portal.activity on a page); Setting.read (a value saved off the half-hour grid before hours=True
+#      reads down to the half hour); the school's rules of hours declared hours=True (0..999.5)
 PROJECT_NAME = "portal"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -186,7 +189,8 @@ def portal_transition_data(activity_type: str, activity: ActivitySnapshot, porta
     Called whenever the portal builds a :class:`workflows.TransitionContext` for an activity of
     a type *this plugin provides* (other plugins are not asked): before the guards run when a
     trigger is fired — in the same database transaction, so the guards judge exactly what the
-    transition commits — and for the activity page's fragment. What it returns becomes
+    transition commits — and for the activity page's fragment, then with the activity as the page's
+    reader reads it (a peer's view of a declaration lacks its ``private_details``). What it returns becomes
     ``ctx.data``, a read-only mapping; return immutable values (numbers, tuples, frozen
     dataclasses). Guards then read ``ctx.data`` and never query the database themselves, so
     they stay plain functions tested on plain snapshots. Read through ``portal.session``; write

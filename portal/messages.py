@@ -550,7 +550,6 @@ TEXTS: dict[str, Any] = {
     # -- schools, types, settings ----------------------------------------------------------------
     "rules.invalid": _l("invalid rules"),
     "rules.unknown": _l("unknown rule"),
-    "rules.range": _l("must be a number from 0 to 1000"),
     "rules.whole_range": _l("must be a whole number from %(low)s to %(high)s"),
     # -- notifications -------------------------------------------------------------------------
     "notify.tomorrow": _l("%(title)s is tomorrow at %(time)s %(location)s"),

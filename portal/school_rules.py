@@ -5,36 +5,41 @@ service that saves them and the assessment facts all read these declarations."""
 from __future__ import annotations
 
 from portal.activity_types import Setting, Text
+from portal.hours import MAX_HOURS
 from portal.models.school import DEFAULT_SCHOOL_RULES
 
 D = DEFAULT_SCHOOL_RULES
+#: The most hours a rule counted in hours goes to: the most of any number of hours in the portal.
+MOST = float(MAX_HOURS)
 
-#: Rules counted in hours: half-hour steps, like every number of hours.
-HOUR_RULES = ("required_hours", "absence_limit_hours", "absence_warning_hours")
 #: Rules of notifications and check-in: the rules page sets them out on their own.
 REACH_RULES = ("quiet_hours_start", "quiet_hours_end", "checkin_opens_minutes", "checkin_closes_minutes")
 
 SCHOOL_RULES: dict[str, Setting] = {
+    # rules counted in hours are declared so (``hours=True``): half hours within 0..999.5, checked
+    # by the one validator of settings, the activity types' as the school's and the district's
     "required_hours": Setting(
-        D["required_hours"], 0, 1000, Text("每学年应修学时", "Required hours per school year")
+        D["required_hours"], 0, MOST, Text("每学年应修学时", "Required hours per school year"), hours=True
     ),
     "absence_limit_hours": Setting(
         D["absence_limit_hours"],
         0,
-        1000,
+        MOST,
         Text(
             "每学期未请假缺席达到多少学时即全年不予认定",
             "Unexcused absence (hours per semester) at which the year is not recognised",
         ),
+        hours=True,
     ),
     "absence_warning_hours": Setting(
         D["absence_warning_hours"],
         0,
-        1000,
+        MOST,
         Text(
             "学期未请假缺席达到此学时即提醒",
             "Unexcused absence (hours per semester) at which the teacher is warned",
         ),
+        hours=True,
     ),
     "quiet_hours_start": Setting(
         D["quiet_hours_start"], 0, 23,
@@ -111,6 +116,9 @@ SCHOOL_RULES: dict[str, Setting] = {
     ),
 }
 
+
+#: Rules counted in hours (declared ``hours=True``): half-hour steps, like every number of hours.
+HOUR_RULES = tuple(key for key, spec in SCHOOL_RULES.items() if spec.hours)
 
 #: The writing quotas: every rule neither of hours nor of reach, in the order declared (the rules
 #: page lists them from here, so a rule declared later is on the page without a template edit).

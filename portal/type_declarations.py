@@ -20,7 +20,15 @@ from typing import Any
 
 from wtforms import Form
 
-from portal.activity_types import COMMON_EVIDENCE_KINDS, ActivityType, EvidenceKind, Role, Setting, Text
+from portal.activity_types import (
+    COMMON_EVIDENCE_KINDS,
+    UNREAD,
+    ActivityType,
+    EvidenceKind,
+    Role,
+    Setting,
+    Text,
+)
 from portal.plugin_loader import describe, plain
 from workflows.definition import State, Transition, WorkflowDefinition
 
@@ -92,14 +100,32 @@ class TypeDeclarations:
 
     def settings_with_defaults(self, school_settings: Any) -> dict[str, Any]:
         """The core's rule (:meth:`ActivityType.settings_with_defaults`) on the settings read at
-        load: the school's stored values they accept over the defaults."""
+        load: the school's stored values as they read them (:meth:`Setting.read`) over the defaults."""
         merged = self.default_settings()
+        merged.update(self.stored_as_read(school_settings, keep=False))
+        return merged
+
+    def stored_as_read(self, school_settings: Any, *, keep: bool = True) -> dict[str, Any]:
+        """The school's stored settings as the rules read them (:meth:`Setting.read`: an hours
+        setting saved off the half-hour grid down to the half hour); one they cannot read is
+        left as stored (``keep``) or out."""
         stored = school_settings if isinstance(school_settings, dict) else {}
+        out: dict[str, Any] = {}
         for key, value in stored.items():
             spec = self.settings.get(key)
-            if spec is not None and spec.check(value) is None:
-                merged[key] = value
-        return merged
+            read = spec.read(value) if spec is not None else UNREAD
+            if read is not UNREAD:
+                out[key] = read
+            elif keep:
+                out[key] = value
+        return out
+
+    def settings_read_otherwise(self, school_settings: Any) -> dict[str, tuple[Any, Any]]:
+        """Settings the rules read otherwise than stored, by name: (stored, read) — an hours
+        setting saved off the half-hour grid, what the school admin's page tells until saved."""
+        stored = school_settings if isinstance(school_settings, dict) else {}
+        read = self.stored_as_read(stored, keep=False)
+        return {k: (v, read[k]) for k, v in stored.items() if k in read and read[k] != v}
 
     def setting_label(self, name: str) -> str:
         spec = self.settings.get(name)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, RootModel, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from portal.activity_types import HOURS_STEP
 from portal.api.models import Body, Out, Query, SchoolCode, SchoolYear, _whole, absent
 from portal.api.typed_schemas import text
 from portal.models import SchoolPlan, YearSubmission
@@ -51,8 +52,9 @@ Title = Annotated[str, StringConstraints(min_length=1, max_length=school_plans.T
 Responsible = Annotated[str, StringConstraints(max_length=school_plans.RESPONSIBLE_MAX),
                         WithJsonSchema(text(school_plans.RESPONSIBLE_MAX))]
 Aims = Annotated[str, StringConstraints(max_length=school_plans.AIMS_MAX), WithJsonSchema(text(school_plans.AIMS_MAX))]
-DistrictHours = Annotated[float, Field(ge=0, le=1000, multiple_of=0.5, allow_inf_nan=False,
-                                       description="Hours in steps of 0.5")]
+# the school's rules of hours, as declared (``hours=True``): half hours within 0..999.5
+DistrictHours = Annotated[float, Field(ge=0, le=SCHOOL_RULES["required_hours"].bounds[1], multiple_of=HOURS_STEP,
+                                       allow_inf_nan=False, description="Hours in steps of 0.5")]
 def _month_day(value: str) -> str:
     if not is_month_day(value):
         raise PydanticCustomError("month_day", "not a day of the year")

@@ -13,14 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, create_model
 
-from portal.activity_types import Setting
+from portal.activity_types import HOURS_STEP, Setting
 from portal.api.models import Body, Out, _whole, absent
 from portal.models import School
-from portal.school_rules import HOUR_RULES, SCHOOL_RULES
+from portal.school_rules import SCHOOL_RULES
 from portal.services import schools
-
-#: The step of an hour rule (every number of hours goes in half hours).
-HOUR_STEP = 0.5
 
 
 def _described(key: str, spec: Setting) -> str:
@@ -33,9 +30,9 @@ def _request_type(key: str, spec: Setting) -> Any:
     if not spec.is_number:
         return bool
     lo, hi = spec.bounds
-    if key in HOUR_RULES:
+    if spec.hours:  # half hours (``hours=True``): multipleOf 0.5, as a type's hours setting
         # stored as the rules page stores them: 3, not 3.0
-        return Annotated[float, Field(ge=lo, le=hi, multiple_of=HOUR_STEP, allow_inf_nan=False), AfterValidator(_whole)]
+        return Annotated[float, Field(ge=lo, le=hi, multiple_of=HOURS_STEP, allow_inf_nan=False), AfterValidator(_whole)]
     if spec.integer:
         return Annotated[int, Field(strict=True, ge=int(lo), le=int(hi)), BeforeValidator(_whole)]
     return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
@@ -76,7 +73,7 @@ class SchoolRule(Out):
                   value=school.rule(key))
         if spec.is_number:
             out.minimum, out.maximum = schools.rule_bounds(school, key)
-            step = HOUR_STEP if key in HOUR_RULES else 1 if spec.integer else None
+            step = HOURS_STEP if spec.hours else 1 if spec.integer else None
             if step is not None:
                 out.step = step
             district = schools.district_setting(school, key)

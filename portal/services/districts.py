@@ -6,7 +6,6 @@ A district user names schools by code or id; a school of another district is 'no
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from sqlalchemy import select, update
@@ -94,11 +93,8 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
         elif key in ("required_hours", "absence_limit_hours"):
             if value in (None, ""):
                 clean[key] = None  # the district sets no minimum: each school decides
-            elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or not 0 <= value <= 1000:
-                fields[key] = msg("rules.range")
-            elif value * 2 != int(value * 2):
-                fields[key] = msg("hours.steps")
+            elif (refusal := SCHOOL_RULES[key].check(value)) is not None:  # the school's rule's own check
+                fields[key] = refusal
             else:
                 clean[key] = abs(value)  # -0.0 is 0 h, not "-0" on every page
         elif key in DISTRICT_QUOTAS:  # a minimum in the school rule's own range (None: none)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
@@ -86,8 +85,8 @@ def create_school(code: str, name: str, timezone: str = DEFAULT_ZONE, district_i
 
 def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> School:
     """Change the school's rules (hours, absence limits, writing quotas: ``SCHOOL_RULES``); a
-    school admin's decision. Hours go in half-hour steps; the others as their declaration says."""
-    from portal.school_rules import HOUR_RULES, SCHOOL_RULES
+    school admin's decision. Each as its declaration says (hours in half-hour steps: ``hours=True``)."""
+    from portal.school_rules import SCHOOL_RULES
 
     policy.require(policy.may_administer(by), "policy.admin_only")
     fields: dict[str, Any] = {}
@@ -98,19 +97,12 @@ def update_rules(school: School, rules: dict[str, Any], *, by: policy.Actor) -> 
         spec = SCHOOL_RULES.get(key)
         if spec is None:
             fields[key] = msg("rules.unknown")
-        elif key in HOUR_RULES and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-            or value < 0 or value > 1000
-        ):
-            fields[key] = msg("rules.range")
-        elif key in HOUR_RULES and (value * 2) != int(value * 2):
-            fields[key] = msg("hours.steps")
-        elif spec.check(value) is not None:
+        elif spec.check(value) is not None:  # the hours' rules too: half hours, 0..999.5 (hours=True)
             fields[key] = spec.check(value)
         elif (refusal := _below_district(school, key, value)) is not None:
             fields[key] = refusal
         else:
-            clean[key] = abs(value) if key in HOUR_RULES else value  # -0.0 is 0 h, not "-0" on every page
+            clean[key] = abs(value) if spec.hours else value  # -0.0 is 0 h, not "-0" on every page
     if not fields and (refusal := _warning_after_limit(school, clean)) is not None:
         fields["absence_warning_hours"] = refusal
     if not fields and _asks_nothing_now(school, clean):
@@ -284,9 +276,11 @@ def write_type(
         row.enabled = enabled
     if settings is not None:
         # values stored before a range was narrowed (or past this validator) are dropped:
-        # they would fall back to the default anyway (``settings_with_defaults``)
+        # they would fall back to the default anyway (``settings_with_defaults``); an hours
+        # setting saved off the half-hour grid is kept as it reads, down to the half hour
         stored = row.settings if isinstance(row.settings, dict) else {}
-        kept = {k: v for k, v in stored.items() if not type_errors(reg.type, "validate_settings", {k: v})}
+        kept = {k: v for k, v in reg.decl.stored_as_read(stored).items()
+                if not type_errors(reg.type, "validate_settings", {k: v})}
         row.settings = {**kept, **settings}
         if with_defaults(reg, row.settings) != with_defaults(reg, stored):  # in effect, defaults filled in
             _settings_moved(s, school_id, reg)

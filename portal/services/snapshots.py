@@ -9,7 +9,8 @@ from workflows import ActivitySnapshot, EvidenceSnapshot, ParticipantSnapshot, T
 from workflows.context import DEFAULT_ZONE
 
 
-def activity_snapshot(act: Activity, state: str | None = None) -> ActivitySnapshot:
+def activity_snapshot(act: Activity, state: str | None = None, details: dict | None = None) -> ActivitySnapshot:
+    """``details``: as the reader of a page reads them (``activities.details_told_to``); None: all."""
     return ActivitySnapshot(
         id=act.id,
         type_key=act.type_key,
@@ -18,7 +19,7 @@ def activity_snapshot(act: Activity, state: str | None = None) -> ActivitySnapsh
         ends_at=act.ends_at,
         hours=act.hours,
         organizer_id=act.organizer_id,
-        details=dict(act.details or {}),
+        details=dict(act.details or {}) if details is None else dict(details),
         # every reading a snapshot is made of carries its period (a plugin asks ``year_locked`` of it)
         school_year=act.school_year,
         semester=act.semester,
@@ -51,16 +52,19 @@ def context(
     comment: str = "",
     timezone: str = DEFAULT_ZONE,
     signed_up: frozenset[int] = frozenset(),
+    details: dict | None = None,
 ) -> TransitionContext:
     """The context guards and the page fragment see: snapshots of the rows, and ``data``, what the
     type's plugin supplies (``portal_transition_data``; raises
     :class:`portal.plugin_data.PluginDataUnavailable` if it fails); ``timezone`` is the school's,
     which a guard reads "two days before" by (``TransitionContext.local_date``); ``signed_up``: who
-    holds or waits for a seat on its sign-up (``signup.signed_up``)."""
+    holds or waits for a seat on its sign-up (``signup.signed_up``); ``details``: the activity's
+    details as the page's reader reads them (a peer: a declaration without its private fields),
+    for the page fragment and the data hook asked for it — a step's guards get them all."""
     from portal.plugin_data import transition_data
     from portal.registry import registry
 
-    activity = activity_snapshot(act)
+    activity = activity_snapshot(act, details=details)
     reg = registry().get(act.type_key)
     return TransitionContext(
         activity=activity,

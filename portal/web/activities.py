@@ -408,18 +408,24 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
     open_ = phase.editable
     fragment = details = None
     settings = {}
+    # a discontinued type's fields: whether it was a teacher's declaration nobody can say now, so they
+    # are read as a declaration's private part is (its declarer, the reviewers, the school admin)
+    gone_fields = ([v for v in (act.details or {}).values() if v not in (None, "")]
+                   if reg is None and policy.may_read_private(current_actor(), act, personal=True) else [])
     if reg is not None:
         settings = (schools.type_settings(school.id, act.type_key) if stored_settings is None
                     else schools.settings_from(act.type_key, stored_settings))  # read with the activity
-        # a peer reads a declaration without its private fields (policy.may_read_private)
-        details = plugin_fragment.render_details(reg, activities.details_told_to(current_actor(), act), lang_code())
+        # a peer reads a declaration without its private fields (policy.may_read_private): its
+        # rendered details, its page fragment and the data hook asked for that fragment alike
+        told = activities.details_told_to(current_actor(), act)
+        details = plugin_fragment.render_details(reg, told, lang_code())
         try:
             if reg.draws_fragment:
                 ctx = context(act, people, evidence, settings, me,
                               access.activity_roles(act, me, roles, participant_ids, before=before), utcnow(),
-                              timezone=school.timezone)
+                              timezone=school.timezone, details=told)
             else:  # the default draws none: no context to make, but its data hook asked as before
-                transition_data(activity_snapshot(act))
+                transition_data(activity_snapshot(act, details=told))
         except PluginDataUnavailable as exc:  # its data hook failed (reported): the notice instead
             fragment = plugin_fragment.notice(exc.reg)
         else:
@@ -493,6 +499,7 @@ def _page(act, school, trigger_form=None, evidence_form=None, trigger_error=None
                        for t in allowed if t in steps.comment_required or t in reason_for},
         checkin_ends=checkin_ends,
         details=details,
+        gone_fields=gone_fields,
         fragment=fragment,
         diagram_svg=diagram.svg(definition, act.state),
         trigger_form=_shown_version(trigger_form or TriggerForm(formdata=None), act),

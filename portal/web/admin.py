@@ -59,7 +59,9 @@ def _types_page(
         settings = schools.type_settings(school.id, key)
         if typed and key in typed:
             settings = {**settings, **typed[key]}
-        rows.append((reg, bool(row and row.enabled), settings))
+        # an hours setting saved off the half-hour grid reads down to the half hour: said by it
+        otherwise = reg.decl.settings_read_otherwise(row.settings if row is not None else None)
+        rows.append((reg, bool(row and row.enabled), settings, otherwise))
     return render_template("admin/types.html", rows=rows, errors=errors or {}, form=ConfirmForm()), status
 
 

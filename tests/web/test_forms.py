@@ -186,7 +186,7 @@ def test_rules_form(site, as_user):
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and 'value="lots"' in html and 'data-testid="error-required_hours"' in html
     r = c.post("/admin/rules", data={"required_hours": "60.3", "absence_limit_hours": "5"})
-    assert r.status_code == 422 and "学时以 0.5 为单位" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "须为 0 至 999.5 之间的学时数，以 0.5 学时为单位" in r.get_data(as_text=True)
     assert c.post("/admin/rules", data={"required_hours": "60", "absence_limit_hours": "4.5"}).status_code == 302
     with site.app_context():
         school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()

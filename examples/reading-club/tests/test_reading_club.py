@@ -86,6 +86,17 @@ def test_credit_rule_attended_times_role_plus_reading_hours():
     assert club.credit_hours(member, act, {**settings, "reading_hours": 0.7}) == Decimal("2.5")
 
 
+def test_the_extra_hours_go_by_the_half_hour():
+    """``reading_hours`` is a number of hours (``Setting(hours=True)``, contract 1.23): a school saves
+    half hours only, and one saved off that grid before reads down to the half hour."""
+    club = ReadingClub()
+    assert club.validate_settings({"reading_hours": 1.5}) == {}
+    assert club.validate_settings({"reading_hours": 0.7})["reading_hours"].english == (
+        "must be a number of hours from 0 to 10, in steps of 0.5")
+    assert club.settings_json_schema()["properties"]["reading_hours"]["multipleOf"] == 0.5
+    assert club.settings_with_defaults({"reading_hours": 0.7})["reading_hours"] == 0.5
+
+
 def test_credit_rule_reads_only_role_and_hours_as_declared():
     """``credit_by_role_and_hours``: the portal asks the rule once per role and hours of a club and
     passes it no user id or name; the answers must be the ones the members themselves get."""

@@ -23,8 +23,9 @@ from yanxiu_reading_club.notes import logged_chars, notes_of
 from yanxiu_reading_club.reading_club import ReadingClub
 from yanxiu_reading_club.translations_build import compiled_catalogs
 
-if CONTRACT_VERSION.split(".")[0] != "1" or int(CONTRACT_VERSION.split(".")[1]) < 3:
-    raise ImportError(f"written for plugin contract 1.3+ (1.x), the portal has {CONTRACT_VERSION}")
+# 1.3: portal_transition_data; 1.23: Setting(hours=True) (its extra hours go by the half hour)
+if CONTRACT_VERSION.split(".")[0] != "1" or int(CONTRACT_VERSION.split(".")[1]) < 23:
+    raise ImportError(f"written for plugin contract 1.23+ (1.x), the portal has {CONTRACT_VERSION}")
 
 __version__ = "1.0.0"
 HERE = Path(__file__).resolve().parent

@@ -65,7 +65,8 @@ class ReadingClub(ActivityType):
         ),
         # a book's reading counts beside the meeting, not instead of a year of training: the core
         # refuses any answer above ten times the meeting's hours anyway (docs/plugins.md, §2)
-        "reading_hours": Setting(2, 0, 10, Text("读书另计学时", "Extra hours for the reading")),
+        # a number of hours (contract 1.23): half hours only, as every number of hours in the portal
+        "reading_hours": Setting(2, 0, 10, Text("读书另计学时", "Extra hours for the reading"), hours=True),
         "leader_multiplier": Setting(2, 0, 10, Text("领读人学时倍数", "Leader hours multiplier")),
     }
 

@@ -108,6 +108,9 @@ def test_the_credit_rule(role, attended, settings, expected):
 def test_the_settings_a_school_may_save():
     assert SALON.validate_settings({"speaker_cap": 6}) == {}
     assert "speaker_cap" in SALON.validate_settings({"speaker_cap": 2.3})       # not whole half hours
+    assert SALON.validate_settings({"speaker_cap": 2.3})["speaker_cap"].english == (
+        "must be a number of hours from 0.5 to 20, in steps of 0.5")           # the core's words (1.23)
+    assert SALON.settings_json_schema()["properties"]["speaker_cap"]["multipleOf"] == 0.5
     assert "speaker_cap" in SALON.validate_settings({"speaker_cap": 21})        # out of range (the core's)
     assert "outline_min_chars" in SALON.validate_settings({"outline_min_chars": 1.5})
     assert "nonsense" in SALON.validate_settings({"nonsense": 1})

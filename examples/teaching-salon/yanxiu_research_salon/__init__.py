@@ -1,4 +1,4 @@
-"""教研沙龙 Teaching-research salon: an out-of-tree activity type of the Yanxiu portal (contract 1.21).
+"""教研沙龙 Teaching-research salon: an out-of-tree activity type of the Yanxiu portal (contract 1.23).
 
 A host chairs, speakers give short talks, listeners take part. Every speaker hands in a talk outline
 before the salon (the organiser then closes the outlines: a state of this type's own, phase *open*);
@@ -42,15 +42,14 @@ from workflows import (
 )
 
 # 1.18: EvidenceKind.of_the_activity; 1.20: a validator's message=Text(…) (NumberRange formats it);
-# 1.21: floor_half, the core's rounding down to the half hour.
-NEEDS = (1, 21)
+# 1.21: floor_half, the core's rounding down to the half hour; 1.23: Setting(hours=True).
+NEEDS = (1, 23)
 if CONTRACT_VERSION.split(".")[0] != "1" or tuple(map(int, CONTRACT_VERSION.split("."))) < NEEDS:
-    raise ImportError(f"yanxiu-research-salon needs plugin contract 1.21 or a later 1.x; the portal has {CONTRACT_VERSION}")
+    raise ImportError(f"yanxiu-research-salon needs plugin contract 1.23 or a later 1.x; the portal has {CONTRACT_VERSION}")
 
 HERE = Path(__file__).resolve().parent
 
 KEY = "research_salon"
-HALF = Decimal("0.5")
 
 
 class ResearchSalonForm(Form):
@@ -124,7 +123,9 @@ class ResearchSalon(ActivityType):
     }
     declared_settings = {
         "speaker_multiplier": Setting(2, 1, 4, Text("主讲人学时倍数", "Speaker hours multiplier")),
-        "speaker_cap": Setting(4, 0.5, 20, Text("主讲人每次最多认定学时", "Most hours a speaker is credited per salon")),
+        # a number of hours (contract 1.23): half hours only, checked by the core's one validator
+        "speaker_cap": Setting(4, 0.5, 20, Text("主讲人每次最多认定学时", "Most hours a speaker is credited per salon"),
+                               hours=True),
         "host_multiplier": Setting(1.5, 1, 3, Text("主持人学时倍数", "Host hours multiplier")),
         "outline_min_chars": Setting(
             100, 0, 5000, Text("发言提纲最少字数", "Fewest characters of a talk outline"), integer=True
@@ -132,15 +133,6 @@ class ResearchSalon(ActivityType):
     }
     # credit_hours below reads only role and hours (contract 1.14).
     credit_by_role_and_hours = True
-
-    def validate_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
-        errors = super().validate_settings(settings)
-        if errors:
-            return errors
-        merged = self.settings_with_defaults(settings)
-        if Decimal(str(merged["speaker_cap"])) % HALF:
-            errors["speaker_cap"] = Text("须为半小时的整数倍", "must be whole half hours")
-        return errors
 
     def workflow(self) -> WorkflowExtension:
         return WorkflowExtension(
