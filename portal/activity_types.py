@@ -423,9 +423,10 @@ class ActivityType:
         """The school's settings over the defaults. A stored value the declaration refuses (a
         range narrowed since, a value written past the validator) falls back to the default."""
         merged = dict(self.default_settings)
+        if not school_settings or not isinstance(school_settings, dict):
+            return merged  # none stored (most schools): no declaration to build and ask
         declarations = self.setting_declarations()
-        stored = school_settings if isinstance(school_settings, dict) else {}
-        for key, value in stored.items():
+        for key, value in school_settings.items():
             spec = declarations.get(key)
             if spec is not None and spec.check(value) is None:
                 merged[key] = value
