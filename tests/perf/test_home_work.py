@@ -214,6 +214,44 @@ def test_the_home_reads_the_teachers_plan_with_their_year(app):
     assert shown[t2.username].status == "draft" and shown[t2.username].comment == ""
 
 
+def test_the_outlook_asks_the_core_rule_once_per_alike_activity(app, monkeypatch):
+    """Round 59: the outlook (``forecast.pending_activities``) asks a type crediting by the core
+    rule once per distinct activity hours, role and recorded figures of the page — what that rule
+    and its bounds read —, not once per activity: four planned lectures of 2 h and one of 2.5 h,
+    one more of 2 h attended 1.5 h, ask three times. Each activity's hours are what it asked
+    alone gives."""
+    from portal.activity_types import ActivityType
+    from portal.services import schools
+    from portal.services.ledger import core_rule
+    from portal.timeutil import current_school_year
+    from tests.support import factories
+
+    school = factories.school()
+    people = factories.staff(school)
+    teacher, organizer = people["t1"], people["organizer"]
+    lecture = registry().get("lecture").type
+    assert core_rule(lecture)
+    details = lecture.sample_details()
+    for hours in ("2", "2", "2.5", "2", "2"):
+        factories.plan(school, organizer, "lecture", [(teacher, "attendee")], dict(details), hours=hours)
+    attended = factories.plan(school, organizer, "lecture", [(teacher, "attendee")], dict(details), hours="2")
+    factories.attend(attended, organizer, {teacher.id: "1.5"})
+    year = current_school_year(school.timezone)
+    rows = overview.participations(teacher.id, school.id, forecast.OUTLOOK_PHASES, year)
+    settings = schools.all_type_settings(school.id)
+    alone = {act.id: (credit_hours_for if p.attended_hours is not None else credit_ceiling)(
+        lecture, act, p, settings["lecture"]) for p, act in rows}
+    asked: list[tuple[str, object]] = []
+    real = ActivityType.credit_hours
+    monkeypatch.setattr(ActivityType, "credit_hours",
+                        lambda self, p, a, s: asked.append((p.role, p.attended_hours)) or real(self, p, a, s))
+    pending = forecast.pending_activities(rows, settings, year)
+    assert len(pending) == 6 and {p.activity.id: p.hours for p in pending} == alone
+    assert sorted(alone.values()) == [Decimal("1.5"), *[Decimal("2")] * 4, Decimal("2.5")]
+    assert sorted(asked, key=str) == sorted([("attendee", Decimal("1.5")), ("attendee", Decimal("2")),
+                                             ("attendee", Decimal("2.5"))], key=str)
+
+
 def test_waiting_asks_each_types_evidence_once_per_role(app, monkeypatch):
     """Round 40: "Waiting on you" asks a type what a role must hand in once per type and role
     of the page (the contract passes the role and the type's settings, no activity), not once
