@@ -449,9 +449,10 @@ class ActivityType:
         validator) falls back to the default; an hours setting saved off the half-hour grid
         reads down to the half hour."""
         merged = dict(self.default_settings)
+        if not school_settings or not isinstance(school_settings, dict):
+            return merged  # none stored (most schools): no declaration to build and ask
         declarations = self.setting_declarations()
-        stored = school_settings if isinstance(school_settings, dict) else {}
-        for key, value in stored.items():
+        for key, value in school_settings.items():
             spec = declarations.get(key)
             if spec is not None and (read := spec.read(value)) is not UNREAD:
                 merged[key] = read

@@ -51,6 +51,7 @@ from portal.models import (
     TEACHER,
     Activity,
     CreditEntry,
+    DevelopmentPlan,
     EarlierStint,
     Evidence,
     Exemption,
@@ -675,7 +676,9 @@ def _teacher_year_statement(
     (:func:`quotas.month_params`) too. ``with_types``: the school's rows of its activity types
     too ("s": the type's key, its settings as JSON text in ``c``, whether it is enabled in
     ``d``), which the teacher home reads beside the year (:func:`teacher_year_and_types`): one
-    statement fewer on every visit."""
+    statement fewer on every visit; and the teacher's plan of the year ("p": its status in
+    ``key``, its target in ``a``, its targets by type as JSON text in ``c``; "n": its comment in
+    ``key``), one more (round 59)."""
     uid: BindParameter[int] = bindparam("uid")
     school_id: BindParameter[int] = bindparam("school_id")
     year: BindParameter[str] = bindparam("year")
@@ -761,6 +764,19 @@ def _teacher_year_statement(
             cast(null(), Numeric), cast(SchoolActivityType.settings, String),
             cast(SchoolActivityType.enabled, Integer), cast(null(), Integer), cast(null(), Integer),
         ).where(SchoolActivityType.school_id == school_id))
+        # the teacher's plan of the year, what the home shows of it (:class:`HomePlan`): its status,
+        # target and targets by type as JSON text ("p"), and its comment ("n": a second text)
+        theirs = (DevelopmentPlan.school_id == school_id, DevelopmentPlan.user_id == uid,
+                  DevelopmentPlan.school_year == year)
+        parts.append(select(
+            constant("p"), DevelopmentPlan.status, cast(null(), Integer), DevelopmentPlan.target_hours,
+            cast(null(), Numeric), cast(DevelopmentPlan.type_targets, String),
+            cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
+        ).where(*theirs))
+        parts.append(select(
+            constant("n"), DevelopmentPlan.comment, cast(null(), Integer), cast(null(), Numeric),
+            cast(null(), Numeric), cast(null(), String), cast(null(), Integer), cast(null(), Integer), cast(null(), Integer),
+        ).where(*theirs))
     return keep_compiled(union_all(*parts))
 
 
@@ -771,17 +787,36 @@ def teacher_year(user: User, school: School, year: str, leave_out: int | None = 
     return _teacher_year(user, school, year, None, leave_out)
 
 
-def teacher_year_and_types(user: User, school: School, year: str) -> tuple[TeacherYear, list[tuple[str, Any, bool]]]:
+class HomePlan(NamedTuple):
+    """What the teacher home shows of the teacher's development plan of the year (read with
+    their year: :func:`teacher_year_and_types`), by the attributes of ``DevelopmentPlan`` that
+    ``plans.against`` and ``plans.closed_by_deadline`` read."""
+
+    status: str
+    comment: str
+    target_hours: Decimal
+    type_targets: dict[str, Any] | None
+
+
+def teacher_year_and_types(
+    user: User, school: School, year: str,
+) -> tuple[TeacherYear, list[tuple[str, Any, bool]], HomePlan | None]:
     """:func:`teacher_year` and, from the same statement, the school's rows of its activity
     types — each type's key, its stored settings (as the column reads them) and whether it is
-    enabled — for :func:`portal.services.schools.settings_and_enabled_of`: the teacher home
-    needs both on every visit."""
+    enabled — for :func:`portal.services.schools.settings_and_enabled_of`, and the teacher's
+    plan of the year (None: none written): the teacher home needs all three on every visit
+    (round 59: the plan had a statement of its own)."""
     types: list[tuple[str, Any, bool]] = []
-    return _teacher_year(user, school, year, types), types
+    plan: dict[str, tuple[Any, ...]] = {}
+    record = _teacher_year(user, school, year, types, plan=plan)
+    if "p" not in plan:
+        return record, types, None
+    (status, target, targets), comment = plan["p"], plan["n"][0]
+    return record, types, HomePlan(status, comment, target, None if targets is None else json.loads(targets))
 
 
 def _teacher_year(user: User, school: School, year: str, school_types: list[tuple[str, Any, bool]] | None,
-                  leave_out: int | None = None) -> TeacherYear:
+                  leave_out: int | None = None, plan: dict[str, tuple[Any, ...]] | None = None) -> TeacherYear:
     """One teacher's year: ledger by type, absences by semester, any exemption, the rules of
     a year the district accepted and the periods it accepted, read in a single UNION ALL query (the teacher's home page runs
     it on every visit). A teacher who joined after the district accepted the year, whom its kept
@@ -820,6 +855,8 @@ def _teacher_year(user: User, school: School, year: str, school_types: list[tupl
         elif kind == "s" and school_types is not None:
             # the settings as the JSON column reads them (its text decoded; none stored: None)
             school_types.append((key, None if c is None else json.loads(c), bool(d)))
+        elif kind in ("p", "n") and plan is not None:  # the plan's two rows, as they came
+            plan[kind] = (key, a, c)
         else:
             exemption = key
     rules = _rules_of(school, accepted)

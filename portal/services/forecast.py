@@ -21,7 +21,7 @@ from portal.models.district import WHOLE_YEAR
 from portal.plugin_data import PluginStepFailed, hours_rule, previewing
 from portal.registry import registry
 from portal.services import locks, overlaps
-from portal.services.ledger import credit_ceiling, credit_hours_for
+from portal.services.ledger import core_rule, credit_ceiling, credit_hours_for
 from portal.timeutil import period_bounds, to_local
 from workflows.definition import Phase
 
@@ -158,6 +158,10 @@ def pending_activities(
         _attended(p, act) for p, act in rows if act.state in credited and act.school_year == school_year
     ]
     rules: dict[str, Callable[..., Decimal]] = {}  # each type's credit rule, its boundary set up once
+    shared: dict[str, bool] = {}  # whether the type credits by the core rule (its answers kept in ``known``)
+    # the core rule's answers by all it and its bounds read (type — one settings a page —, the
+    # activity's hours, the participant's role and figures): a teacher's lectures of two hours ask once
+    known: dict[tuple[Any, ...], Decimal] = {}
     valued: list[tuple[Any, Any, Decimal, bool]] = []  # (participation, activity, hours, recorded)
     with previewing():
         for p, act in rows:
@@ -167,12 +171,20 @@ def pending_activities(
             rule = rules.get(act.type_key)
             if rule is None:
                 rule = rules[act.type_key] = hours_rule(reg.type, "credit_hours")
+                shared[act.type_key] = core_rule(reg.type)
             recorded = p.attended_hours is not None or p.adjusted_hours is not None
-            value = credit_hours_for if recorded else credit_ceiling
-            try:
-                valued.append((p, act, value(reg.type, act, p, settings[act.type_key], rule=rule), recorded))
-            except PluginStepFailed:
-                continue
+            key = (act.type_key, act.hours, recorded, p.role, p.attended_hours, p.adjusted_hours,
+                   p.absent_hours, p.excused_hours) if shared[act.type_key] else None
+            hours = known.get(key) if key is not None else None
+            if hours is None:
+                value = credit_hours_for if recorded else credit_ceiling
+                try:
+                    hours = value(reg.type, act, p, settings[act.type_key], rule=rule)
+                except PluginStepFailed:
+                    continue
+                if key is not None:
+                    known[key] = hours
+            valued.append((p, act, hours, recorded))
     held = _time_left(valued, taken)
     for (p, act, hours, _recorded), (there, other) in zip(valued, held, strict=True):
         if there < act.hours:  # what is left of its time: that share of its credit

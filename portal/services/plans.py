@@ -130,7 +130,7 @@ def _today(school: School) -> date:
 def closed_by_deadline(school: School, plan: Any, due: date, today: date | None = None) -> bool:
     """The teacher's deadline (``due``: :func:`deadline_for`) has passed by the school's calendar
     (``today``: the school's day, as a page keyed on it read it; else now) and the plan (a
-    :class:`DevelopmentPlan`, a :data:`PlanRow` or None) is not one returned for revision:
+    :class:`DevelopmentPlan`, a :data:`PlanRow`, the home's ``credits.HomePlan`` or None) is not one returned for revision:
     :func:`save` refuses it, and the plan page and the home say so rather than offer a form — in
     December, a deadline of 31 October is gone."""
     return (today or _today(school)) > due and (plan is None or plan.status != RETURNED)
@@ -205,8 +205,9 @@ _PLAN_ROW_OF = keep_compiled(select(*DevelopmentPlan.__table__.columns).where(
 
 
 def plan_row_of(school_id: int, user_id: int, year: str) -> Any:
-    """:func:`plan_of` to be read, not changed (a :data:`PlanRow`): the teacher home and the
-    growth record show it on every visit, and loading it as an object cost twice the query."""
+    """:func:`plan_of` to be read, not changed (a :data:`PlanRow`): the growth record shows it
+    on every visit, and loading it as an object cost twice the query (the teacher home reads
+    what it shows of it with the teacher's year since round 59: ``credits.HomePlan``)."""
     row = read_rows(_PLAN_ROW_OF, {"school_id": school_id, "user_id": user_id, "year": year}).first()
     return PlanRow._make(row) if row is not None else None
 
@@ -407,8 +408,9 @@ class PlanLine:
 
 
 def against(plan: Any, record: credits.TeacherYear) -> list[PlanLine]:
-    """Planned vs done: the total, then each type planned or done (done from the one
-    teacher-year builder, ``credits.teacher_year`` / ``year_rows``)."""
+    """Planned vs done of ``plan`` (its ``target_hours`` and ``type_targets``: a plan, a
+    :data:`PlanRow` or ``credits.HomePlan``): the total, then each type planned or done (done
+    from the one teacher-year builder, ``credits.teacher_year`` / ``year_rows``)."""
     facts = record.facts
     planned = {k: Decimal(v) for k, v in (plan.type_targets or {}).items()}
     lines = [PlanLine(None, plan.target_hours, facts.total_hours)]

@@ -49,8 +49,8 @@ def index():
 
     def render_body() -> str:
         actor = current_actor()
-        # the year and the school's types (their settings, which are on) in one statement
-        record, types = credits.teacher_year_and_types(user, school, year)
+        # the year, the school's types (their settings, which are on) and the plan in one statement
+        record, types, plan = credits.teacher_year_and_types(user, school, year)
         rows = overview.participations(user.id, school.id, forecast.OUTLOOK_PHASES, year)
         settings, enabled = schools.settings_and_enabled_of(types)
         # what is ahead first: the page shows five and folds the rest
@@ -76,6 +76,7 @@ def index():
             deadlines=announcements.for_school_member(school, current_roles()),
             # the plan's deadline (theirs: joined late, later) and whether it has passed on the day
             # the body is keyed on: the home offers no plan to write then, and says why
+            plan=plan,
             plan_due=(due := plans.deadline_from(school, year, record.facts.on_staff_since)),
             plan_closed=lambda plan: plans.closed_by_deadline(school, plan, due, today),
             pending_rows=pending_rows,

@@ -13,11 +13,15 @@ from sqlalchemy import event, func, literal, select
 from portal.database import constant, in_constants
 from portal.extensions import cache, db
 from portal.models import Activity
+from portal.registry import registry
 from tests.perf.conftest import login, site
 
 YEAR_UNION = "AS kind"  # the teacher year's statement names its first column so
-MOST_BOUND_IN_THE_YEAR = 45  # 121 before round 57 (tests/perf/conftest.py's generated school)
-MOST_BOUND_A_HOME = 68  # 152 before round 57: the login's 1, the year's, the activities', the plan's, entries', evidence's
+# 121 before round 57 (tests/perf/conftest.py's generated school); 45 before round 59, whose plan's two
+# rows bind its school, teacher and year each
+MOST_BOUND_IN_THE_YEAR = 51
+# 152 before round 57, 68 before 59: the login's 1, the year's (with the plan's), the activities', entries', evidence's
+MOST_BOUND_A_HOME = 71
 
 
 def test_the_cold_home_binds_the_requests_values_only(app, generated):
@@ -41,6 +45,37 @@ def test_the_cold_home_binds_the_requests_values_only(app, generated):
     year = [n for statement, n in bound if YEAR_UNION in statement]
     assert len(year) == 1 and 0 < year[0] <= MOST_BOUND_IN_THE_YEAR, (year, bound)
     assert sum(n for _statement, n in bound) <= MOST_BOUND_A_HOME, bound
+
+
+def test_the_cold_home_builds_no_url_nor_setting_declarations(app, generated, monkeypatch):
+    """Round 59: a cold home, once its links are known (``site_url``), asks Flask's ``url_for``
+    nothing (the year switch's form asked it on every page), and a school that stored no
+    settings of its types has no setting declarations built (``settings_with_defaults`` with
+    none stored: the defaults, as before, three types' declarations a home); one stored still
+    asks them, and a value they refuse still falls back to the default."""
+    from flask import Flask
+
+    from portal.activity_types import ActivityType
+
+    [code] = generated(teachers=10, years=1, seed=1)
+    s = site(code)
+    client = login(app.test_client(), s.teacher, s.school.id)
+    with app.app_context():
+        assert client.get("/").status_code == 200
+        cache.clear()
+    asked: list[str] = []
+    real_url_for, real_declarations = Flask.url_for, ActivityType.setting_declarations
+    monkeypatch.setattr(Flask, "url_for", lambda self, endpoint, **v: asked.append(endpoint) or real_url_for(self, endpoint, **v))
+    monkeypatch.setattr(ActivityType, "setting_declarations",
+                        lambda self: asked.append("declarations") or real_declarations(self))
+    with app.app_context():
+        page = client.get("/")
+    assert page.status_code == 200 and 'action="/"' in page.get_data(as_text=True) and asked == []
+    lecture = registry().get("lecture").type
+    assert lecture.settings_with_defaults(None) == lecture.settings_with_defaults({}) == lecture.default_settings
+    assert asked == []
+    key = next(iter(lecture.default_settings))
+    assert lecture.settings_with_defaults({key: "not a value"}) == lecture.default_settings and asked == ["declarations"]
 
 
 def test_constants_select_what_bound_values_select(app, generated):

@@ -127,7 +127,7 @@ def test_the_home_reads_the_schools_types_with_the_teachers_year(app):
     schools.set_type(school, "lecture", settings={"speaker_multiplier": 3}, by=SYSTEM)
     schools.set_type(school, "reading_club", enabled=False, by=SYSTEM)
     year = current_school_year(school.timezone)
-    record, types = credits.teacher_year_and_types(teacher, school, year)
+    record, types, _plan = credits.teacher_year_and_types(teacher, school, year)
     assert record == credits.teacher_year(teacher, school, year)
     settings, enabled = schools.settings_and_enabled_of(types)
     settings_alone, enabled_alone = schools.settings_and_enabled(school.id)
@@ -146,7 +146,7 @@ def test_the_homes_statements_are_not_looked_up_in_the_engines_cache(app, monkey
     from sqlalchemy import event
 
     from portal.extensions import db
-    from portal.services import credits, plans, schools
+    from portal.services import credits, schools
     from portal.timeutil import current_school_year
     from tests.support import factories
 
@@ -163,7 +163,6 @@ def test_the_homes_statements_are_not_looked_up_in_the_engines_cache(app, monkey
             credits.teacher_year_and_types(teacher, school, year), rows,
             credits.entry_lines(teacher.id, school.id, year),
             overview.waiting_on(teacher.id, school.id, rows, settings),
-            plans.plan_row_of(school.id, teacher.id, year),
             schools.settings_and_enabled(school.id)[1],
         ]
 
@@ -183,7 +182,74 @@ def test_the_homes_statements_are_not_looked_up_in_the_engines_cache(app, monkey
     assert again == first and first[1]  # an activity of theirs
     # every statement found its compiled form beside it (all_type_settings' too, not the home's:
     # the other pages' statements built once keep theirs since round 38, continued)
-    assert len(ran) == 7 and not watched.asked, (ran, watched.asked)
+    assert len(ran) == 6 and not watched.asked, (ran, watched.asked)
+
+
+def test_the_home_reads_the_teachers_plan_with_their_year(app):
+    """Round 59: the home reads the teacher's plan of the year in the year's UNION ALL
+    (``credits.teacher_year_and_types``), not in a statement of its own: what it shows of it
+    (status, comment, target, targets by type in their order) is what ``plans.plan_row_of``
+    reads — a plan returned with a comment, a draft without targets, none (None) — and
+    never a colleague's."""
+    from portal.services import access, credits, plans
+    from portal.timeutil import current_school_year
+    from tests.support import factories
+
+    school = factories.school()
+    people = factories.staff(school)
+    year = current_school_year(school.timezone)
+    plans.set_deadline(school, year, plans.year_bounds(year)[1].isoformat(), by=access.actor(people["admin"].id, school.id))
+    t1, t2, t3 = people["t1"], people["t2"], people["t3"]
+    sent = plans.save(school, t1, year, "提高课堂提问的有效性。", "", "62.5", {"observation": "12.5", "lecture": "30"},
+                      by=access.actor(t1.id, school.id), submit=True)
+    plans.decide(sent, "return", "请写明每学期的目标。", by=access.actor(people["reviewer"].id, school.id))
+    plans.save(school, t2, year, "整本书阅读。", by=access.actor(t2.id, school.id))
+    shown = {t.username: credits.teacher_year_and_types(t, school, year)[2] for t in (t1, t2, t3)}
+    assert shown[t3.username] is None and plans.plan_row_of(school.id, t3.id, year) is None
+    for teacher in (t1, t2):
+        plan, row = shown[teacher.username], plans.plan_row_of(school.id, teacher.id, year)
+        assert plan == (row.status, row.comment, row.target_hours, row.type_targets), teacher.username
+        assert list((plan.type_targets or {}).items()) == list((row.type_targets or {}).items())
+    assert shown[t1.username] == ("returned", "请写明每学期的目标。", Decimal("62.5"), {"observation": "12.5", "lecture": "30"})
+    assert shown[t2.username].status == "draft" and shown[t2.username].comment == ""
+
+
+def test_the_outlook_asks_the_core_rule_once_per_alike_activity(app, monkeypatch):
+    """Round 59: the outlook (``forecast.pending_activities``) asks a type crediting by the core
+    rule once per distinct activity hours, role and recorded figures of the page — what that rule
+    and its bounds read —, not once per activity: four planned lectures of 2 h and one of 2.5 h,
+    one more of 2 h attended 1.5 h, ask three times. Each activity's hours are what it asked
+    alone gives."""
+    from portal.activity_types import ActivityType
+    from portal.services import schools
+    from portal.services.ledger import core_rule
+    from portal.timeutil import current_school_year
+    from tests.support import factories
+
+    school = factories.school()
+    people = factories.staff(school)
+    teacher, organizer = people["t1"], people["organizer"]
+    lecture = registry().get("lecture").type
+    assert core_rule(lecture)
+    details = lecture.sample_details()
+    for hours in ("2", "2", "2.5", "2", "2"):
+        factories.plan(school, organizer, "lecture", [(teacher, "attendee")], dict(details), hours=hours)
+    attended = factories.plan(school, organizer, "lecture", [(teacher, "attendee")], dict(details), hours="2")
+    factories.attend(attended, organizer, {teacher.id: "1.5"})
+    year = current_school_year(school.timezone)
+    rows = overview.participations(teacher.id, school.id, forecast.OUTLOOK_PHASES, year)
+    settings = schools.all_type_settings(school.id)
+    alone = {act.id: (credit_hours_for if p.attended_hours is not None else credit_ceiling)(
+        lecture, act, p, settings["lecture"]) for p, act in rows}
+    asked: list[tuple[str, object]] = []
+    real = ActivityType.credit_hours
+    monkeypatch.setattr(ActivityType, "credit_hours",
+                        lambda self, p, a, s: asked.append((p.role, p.attended_hours)) or real(self, p, a, s))
+    pending = forecast.pending_activities(rows, settings, year)
+    assert len(pending) == 6 and {p.activity.id: p.hours for p in pending} == alone
+    assert sorted(alone.values()) == [Decimal("1.5"), *[Decimal("2")] * 4, Decimal("2.5")]
+    assert sorted(asked, key=str) == sorted([("attendee", Decimal("1.5")), ("attendee", Decimal("2")),
+                                             ("attendee", Decimal("2.5"))], key=str)
 
 
 def test_waiting_asks_each_types_evidence_once_per_role(app, monkeypatch):

@@ -21,7 +21,8 @@ from tests.perf.conftest import QueryCounter, Site, login
 PAGES: dict[str, tuple[str, Callable[[Site], str], int, int]] = {
     # name: (who views it, the URL, statements pinned today apart from per-type settings
     # lookups, how many lists on the page read the settings)
-    "teacher home": ("teacher", lambda s: "/", 6, 1),  # +the plan (the writing and the school's types are in the year's union)
+    # the writing, the school's types and the plan are in the year's union (the plan since round 59)
+    "teacher home": ("teacher", lambda s: "/", 5, 1),
     # the stored rows, writing, groups, who teaches there today (those who left are marked); columns from the rows
     "school summary": ("admin", lambda s: "/reports/summary", 6, 1),
     # pages, counts and type settings in one; people, with whether the viewer takes part in the reviewed
