@@ -174,6 +174,11 @@ TEXTS: dict[str, Any] = {
     "submission.not_begun": _l("%(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.semester_not_begun": _l(
         "the %(semester)s of %(year)s has not begun: it is submitted from %(day)s (school time)"),
+    # a year over that the school recorded nothing of (credits.years_on_record): no teacher's year to send
+    "submission.not_on_record": _l(
+        "the school recorded nothing of %(year)s: it is on no teacher's training record, and there is nothing of it "
+        "to submit"
+    ),
     "submission.not_pending": _l("this submission is not waiting for a decision"),
     "submission.changed": _l(
         "the school's figures of %(year)s changed since it submitted them (teachers concerned: %(teachers)s): "

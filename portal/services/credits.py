@@ -1126,23 +1126,24 @@ _HOLDING = keep_compiled(union(*(
     for school_id, year in _HELD)))
 
 
-def years_on_record(schools_: Collection[School], year: str) -> set[int]:
+def years_on_record(schools_: Collection[School], year: str, now: datetime | None = None) -> set[int]:
     """The ids of ``schools_`` that have ``year`` on their records: a year over that they hold
     anything of (:data:`_HELD`) — the rule of the years over the teachers' records list
     (:func:`_record_years_of`) — and their current school year (in their zone) and those after
     it, still to come (judged as before). Of a year over that a school recorded nothing of, its
     summary, exports, 学时证明 and the API assess nobody: the year is not on the record, not a
-    failed year. One statement, none when no school's year is over."""
-    now = {s.id for s in schools_ if year >= current_school_year(s.timezone)}
-    others = sorted({s.id for s in schools_} - now)
+    failed year. One statement, none when no school's year is over. ``now``: the instant asked
+    of (naive UTC; a write's own, as the submission's check of the year begun reads it), else today."""
+    on = {s.id for s in schools_ if year >= current_school_year(s.timezone, now)}
+    others = sorted({s.id for s in schools_} - on)
     if others:
-        now.update(read_rows(_HOLDING, {"school_ids": others, "year": year}).scalars())
-    return now
+        on.update(read_rows(_HOLDING, {"school_ids": others, "year": year}).scalars())
+    return on
 
 
-def year_on_record(school: School, year: str) -> bool:
+def year_on_record(school: School, year: str, now: datetime | None = None) -> bool:
     """Whether ``year`` is on the school's records (:func:`years_on_record`)."""
-    return bool(years_on_record([school], year))
+    return bool(years_on_record([school], year, now))
 
 
 def _record_summaries(user: User, school: School, only: str | None = None) -> list[tuple[str, TeacherYear]]:
