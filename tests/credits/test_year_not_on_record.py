@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from portal.extensions import db
 from portal.models import School, TeacherYearRow, User
-from portal.services import credits, teacher_years, tokens
+from portal.services import credits, districts, teacher_years, tokens
 from portal.timeutil import current_school_year
 from tests.credits.conftest import build_school_and_staff
 from tests.credits.helpers import PAST_STARTS, credited, login, staff_and
@@ -134,3 +134,26 @@ def test_the_migration_removes_the_stored_rows_of_a_year_on_no_record(app, s1, p
     upgrade()
     assert db.session.execute(text(count), {"y": EMPTY}).scalar() == 0
     assert db.session.execute(text(count), {"y": PAST}).scalar() == kept
+
+
+def test_an_export_is_as_long_as_what_it_writes(app, s1, people):
+    """``credits.summary_row_count`` decides whether an export runs in the background: it
+    counted every teacher of a year on no record (over and held of nothing) —
+    of one school, of a district's or of every school — while the export writes none."""
+    district = districts.create_district("D9", "第九区")
+    districts.move_school(s1, district)
+    s2 = districts.move_school(f.school("S2", types=("lecture",)), district)
+    f.staff(s2, prefix="x")  # teachers of S2, which holds nothing of any year: none of its rows written
+    db.session.commit()
+    client = _admin(app, s1, people)
+    for year in (EMPTY, PAST):
+        rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={year}").data.decode("utf-8-sig"))))
+        written = len(rows) - 1
+        assert (written > 0) is (year == PAST), (year, written)
+        assert credits.summary_row_count(year, school_id=s1.id) == written, year
+        assert credits.summary_row_count(year, district_id=district.id) == written, year
+        assert credits.summary_row_count(year) == written, year  # every school: S1 and S2
+    # this year is on S2's records: its teachers are rows of the district's export
+    now = current_school_year(s1.timezone)
+    both = credits.summary_row_count(now, school_id=s1.id) + credits.summary_row_count(now, school_id=s2.id)
+    assert credits.summary_row_count(now, district_id=district.id) == both > credits.summary_row_count(now, school_id=s1.id)
