@@ -157,3 +157,20 @@ def test_an_export_is_as_long_as_what_it_writes(app, s1, people):
     now = current_school_year(s1.timezone)
     both = credits.summary_row_count(now, school_id=s1.id) + credits.summary_row_count(now, school_id=s2.id)
     assert credits.summary_row_count(now, district_id=district.id) == both > credits.summary_row_count(now, school_id=s1.id)
+
+
+def test_the_home_of_a_year_on_no_record_says_so_without_figures(app, s1, people):
+    """Review: the teacher's home of a year over that the school holds nothing of answered
+    0 h 未达标 while their record said the year is not on it. Now it says what the summary says,
+    in its words, with no status, no total and no outlook; a year of the record as before."""
+    client = login(app.test_client(), people["t1"], s1)
+    for lang, words in (("zh_Hans_CN", "本校2023—2024学年没有任何记录"), ("en", "recorded nothing of the 2023–2024 school year")):
+        doc = lxml_html.fromstring(client.get(f"/?year={EMPTY}&lang={lang}").get_data(as_text=True))
+        note = doc.xpath('.//*[@data-testid="home-year-not-on"]')
+        assert note and words in note[0].text_content(), lang
+        for figure in ("hours-status", "hours-total", "hours-required", "outlook", "quotas"):
+            assert not doc.xpath(f'.//*[@data-testid="{figure}"]'), (lang, figure)
+    doc = lxml_html.fromstring(client.get(f"/?year={PAST}").get_data(as_text=True))
+    assert not doc.xpath('.//*[@data-testid="home-year-not-on"]')
+    assert doc.xpath('.//*[@data-testid="hours-status"]/@data-status') == ["short"]
+    assert doc.xpath('.//*[@data-testid="hours-total"]')
