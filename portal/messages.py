@@ -168,6 +168,8 @@ TEXTS: dict[str, Any] = {
     "year.school_not_on_record": _l(
         "the school recorded nothing of %(year)s: it is on no teacher's training record, and no summary of it is issued"
     ),
+    # a year not begun (credits.year_begun): on no record yet, whatever is planned or set for it
+    "year.not_begun": _l("%(year)s has not begun: it is on no training record yet, and no form of it is issued"),
     "submission.not_found": _l("submission not found"),
     "submission.pending": _l("%(year)s is already submitted and waits for the district"),
     "submission.already_accepted": _l("%(year)s was accepted by the district and is locked"),

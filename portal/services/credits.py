@@ -1118,16 +1118,25 @@ _HOLDING = keep_compiled(union(*(
 def years_on_record(schools_: Collection[School], year: str, now: datetime | None = None) -> set[int]:
     """The ids of ``schools_`` that have ``year`` on their records: a year over that they hold
     anything of (:data:`_HELD`) — the rule of the years over the teachers' records list
-    (:func:`_record_years_of`) — and their current school year (in their zone) and those after
-    it, still to come (judged as before). Of a year over that a school recorded nothing of, its
-    summary, exports, 学时证明 and the API assess nobody: the year is not on the record, not a
-    failed year. One statement, none when no school's year is over. ``now``: the instant asked
-    of (naive UTC; a write's own, as the submission's check of the year begun reads it), else today."""
-    on = {s.id for s in schools_ if year >= current_school_year(s.timezone, now)}
-    others = sorted({s.id for s in schools_} - on)
-    if others:
-        on.update(read_rows(_HOLDING, {"school_ids": others, "year": year}).scalars())
+    (:func:`_record_years_of`) — and their current school year (in their zone). A year over
+    that a school recorded nothing of, and a year not begun (:func:`year_begun`: an activity
+    planned ahead or an exemption set for it puts nobody's year on a record before it begins),
+    is on no record: its summary, exports, 学时证明, the API and the district's counts assess
+    nobody, and it is not submitted — not a failed year, nor one of teachers all 进行中. One
+    statement, none when no school's year is over. ``now``: the instant asked of (naive UTC; a
+    write's own, as the submission's check of the year begun reads it), else today."""
+    on = {s.id for s in schools_ if year == current_school_year(s.timezone, now)}
+    over = sorted(s.id for s in schools_ if year < current_school_year(s.timezone, now))
+    if over:
+        on.update(read_rows(_HOLDING, {"school_ids": over, "year": year}).scalars())
     return on
+
+
+def year_begun(school: School, year: str) -> bool:
+    """Whether ``year`` has begun at the school (in its zone): one not begun is on no record
+    (:func:`years_on_record`), and each surface says so in its own words, not in those of a
+    year over that the school recorded nothing of."""
+    return year <= current_school_year(school.timezone)
 
 
 def year_on_record(school: School, year: str, now: datetime | None = None) -> bool:
@@ -1164,15 +1173,18 @@ def _record_years_of(user: User, school: School) -> tuple[set[str], set[str]]:
     the years over that the school holds anything of, on it unless not theirs
     (:attr:`TeacherYear.not_theirs`). The current year of a teacher who has left (or is away)
     with nothing of theirs in it is not on it: its summary leaves them out, and someone who left
-    in the summer has no year here after their last. One or two statements."""
+    in the summer has no year here after their last; a year not begun is on no record
+    (:func:`years_on_record`). One or two statements."""
     params = {"school_ids": [school.id], "user_ids": [user.id], "school_id": school.id,
               "confirmed": _confirmed_states(), "writing_counts": quotas.counting_states()}
     this_year = current_school_year(school.timezone)
     counted, assessed = set(), set()
     for year, theirs in read_rows(_RECORD_YEARS, params):
+        if year > this_year:  # a year not begun is on no record yet (years_on_record), an exemption set for it too
+            continue
         if theirs:
             counted.add(year)
-        elif year < this_year:  # a year planned ahead is no year of anyone's record yet
+        elif year < this_year:
             assessed.add(year)
     assessed -= counted
     if assessed or this_year not in counted:

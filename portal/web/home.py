@@ -71,6 +71,7 @@ def index():
             declare_types=[] if history else [r for r in enabled if r.decl.self_declared and policy.may_declare(actor)],
             record=record,
             off_record=off_record,
+            not_begun=not credits.year_begun(school, year),
             entries=credits.entry_lines(user.id, school.id, year),
             # what the viewed year's activities wait for (last year's page: not this year's)
             waiting=overview.waiting_on(user.id, school.id, rows, settings),
