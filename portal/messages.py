@@ -168,12 +168,19 @@ TEXTS: dict[str, Any] = {
     "year.school_not_on_record": _l(
         "the school recorded nothing of %(year)s: it is on no teacher's training record, and no summary of it is issued"
     ),
+    # a year not begun (credits.year_begun): on no record yet, whatever is planned or set for it
+    "year.not_begun": _l("%(year)s has not begun: it is on no training record yet, and no form of it is issued"),
     "submission.not_found": _l("submission not found"),
     "submission.pending": _l("%(year)s is already submitted and waits for the district"),
     "submission.already_accepted": _l("%(year)s was accepted by the district and is locked"),
     "submission.not_begun": _l("%(year)s has not begun: it is submitted from %(day)s (school time)"),
     "submission.semester_not_begun": _l(
         "the %(semester)s of %(year)s has not begun: it is submitted from %(day)s (school time)"),
+    # a year over that the school recorded nothing of (credits.years_on_record): no teacher's year to send
+    "submission.not_on_record": _l(
+        "the school recorded nothing of %(year)s: it is on no teacher's training record, and there is nothing of it "
+        "to submit"
+    ),
     "submission.not_pending": _l("this submission is not waiting for a decision"),
     "submission.changed": _l(
         "the school's figures of %(year)s changed since it submitted them (teachers concerned: %(teachers)s): "

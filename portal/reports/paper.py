@@ -227,7 +227,8 @@ def type_bands(keys: list[str], lang: str) -> TypeBands:
 def summary_pdf(school: School, year: str, issued_by: int) -> bytes:
     """学时汇总表 of a school's year: A4 landscape, header on every page, signatures at the end."""
     if not credits.year_on_record(school, year):  # no form of zeros for a year on no record (the page says so)
-        raise Conflict(msg("year.school_not_on_record", year=SchoolYear.said(year)), school_year=year)
+        why = "year.school_not_on_record" if credits.year_begun(school, year) else "year.not_begun"
+        raise Conflict(msg(why, year=SchoolYear.said(year)), school_year=year)
     lang = lang_code()
     taken_at = verification.now()
     rows = credits.school_summary(school, year)
@@ -259,7 +260,8 @@ def record_printed(teacher: User, school: School, year: str, issued_by: int) -> 
     if ty.joined_after_year:  # nor of a year they were not on the staff at its end (the record does not list it)
         raise Conflict(msg("year.joined_after_year", year=SchoolYear.said(year)), school_year=year)
     if not credits.on_record(teacher, school, ty, year):  # nor of a year their record does not hold (it says so)
-        raise Conflict(msg("year.not_on_record", year=SchoolYear.said(year)), school_year=year)
+        why = "year.not_on_record" if credits.year_begun(school, year) else "year.not_begun"
+        raise Conflict(msg(why, year=SchoolYear.said(year)), school_year=year)
     entries = credits.entries_for(teacher.id, school.id, year)
     absences = credits.absences_for(teacher.id, school.id, year)
     # the note (说明) as the school's summary writes it: the reason, and 已离校 if they left

@@ -159,7 +159,7 @@ def summary():
     def render_table() -> str:
         if not credits.year_on_record(school, year):  # said so, not a table of zeros (as the record says it)
             return render_template("reports/_summary_body.html", school=school, year=year, link_args=link_args,
-                                   not_on_record=True)
+                                   not_on_record=True, not_begun=not credits.year_begun(school, year))
         stored = teacher_years.summary_rows(school, year)  # the stored rows, else computed now
         rows: list[credits.SummaryRow] = [*credits.school_summary(school, year)] if stored is None else [*stored]
         keys = credits.type_keys_for_year(year, school.id, rows)
@@ -296,6 +296,12 @@ def teacher_record(user_id: int):
     # the schools they left this year and the hours those credited them: theirs alone to read, and
     # asked only when this year's figures found one (no statement more for a teacher who never moved)
     this_year = current_school_year(school.timezone)
+    # why the year asked is not on it, said in its own words: over, still going on (they are off
+    # the teaching staff, nothing of it theirs), or not begun
+    if year is not None and not_on_record:
+        why = "over" if year < this_year else "now" if year == this_year else "not_begun"
+    else:
+        why = None
     left = any(y.summary.left_schools for y in years if y.school_year == this_year)
     earlier = (credits.earlier_schools(teacher.id, school, this_year)
                if left and policy.may_see_earlier_schools(current_actor(), teacher.id) else [])
@@ -307,6 +313,7 @@ def teacher_record(user_id: int):
         years=years,
         one_year=None if year is None or not_on_record else year,
         not_on_record=year if not_on_record else None,
+        not_on_record_why=why,
         # as the school's summary marks them
         left_school=label(LEFT_SCHOOL) if teacher.id not in credits.teaching_now(school.id) else "",
         away=stints.periods_away(teacher.id, school.id),  # what was held then asks nothing of them

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -136,13 +136,9 @@ def _over_at(school_id: Any, zones: int) -> ColumnElement[datetime]:
                 else_=bindparam("over_at", type_=DateTime()))
 
 
-def _zones_in(scope: Schools, ids: Collection[int] = (), district_id: int | None = None) -> list[str]:
-    """The time zones of the schools of a statement's ``scope`` (:func:`_schools_in`): of the
-    schools ``ids`` (read from the session's identity map where loaded), a district's or all."""
-    if scope == "ids":
-        return [school.timezone for sid in ids if (school := db.session.get(School, sid)) is not None]
-    q = select(School.timezone).distinct()
-    return list(db.session.scalars(q.where(School.district_id == district_id) if scope == "district" else q))
+def _zones_in(ids: Collection[int]) -> list[str]:
+    """The time zones of the schools ``ids`` (read from the session's identity map where loaded)."""
+    return [school.timezone for sid in ids if (school := db.session.get(School, sid)) is not None]
 
 
 @dataclass
@@ -493,40 +489,26 @@ def _teachers_of(
     params: dict[str, object] = {"school_ids": school_ids}
     shape = 0  # the zones the statement tells apart (:func:`_over_at`)
     if year is not None:
-        params.update(_over_at_params(year, _zones_in("ids", school_ids) if zones is None else zones), year=year)
+        params.update(_over_at_params(year, _zones_in(school_ids) if zones is None else zones), year=year)
         shape = _zones_told_apart(params)
         params["confirmed"], params["writing_counts"] = _confirmed_states(), quotas.counting_states()
     if user_ids is not None:
         params["user_ids"] = user_ids
-    rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None, "ids", shape), params).all()
+    rows = db.session.execute(_teachers_statement(year is not None, user_ids is not None, shape), params).all()
     return sorted(((sid, user, since) for sid, user, since in rows),
                   key=lambda r: (r[0], pinyin_key(r[1].display_name), r[1].id))
 
 
-#: Which schools a statement of this module is about: the bound ``school_ids``, the schools of
-#: the bound ``district_id`` (a district's exports, counted in one statement), or every school.
-Schools = Literal["ids", "district", "all"]
-
-
-def _schools_in(scope: Schools) -> Any:
-    """The school ids of ``scope``, for an ``in_``."""
-    if scope == "ids":
-        return bindparam("school_ids", expanding=True)
-    every = select(School.id)
-    return every.where(School.district_id == bindparam("district_id")) if scope == "district" else every
-
-
 @cache
-def _counted_statement(one_year: bool, some_people: bool, scope: Schools = "ids") -> CompoundSelect:
+def _counted_statement(one_year: bool, some_people: bool) -> CompoundSelect:
     """(``sid``, ``uid``, ``school_year``) of everything of a person's that a school year's
     figures count: ledger entries, unexcused or excused absence from an activity a reviewer
     confirmed, an exemption, writing towards the quotas (their own, or written evidence that
     counts: :func:`quotas.counts_towards_quotas`). The one rule of who belongs to a school's
     year besides its active teachers: the summaries and the stored rows (:func:`_teachers_of`)
     and the teacher's record (:func:`record_years`) ask it. Bound: ``school_ids``,
-    ``confirmed``, ``writing_counts`` (and ``year``, ``user_ids``; for another ``scope``,
-    ``district_id`` or nothing instead of ``school_ids``); built once per shape."""
-    school_ids = _schools_in(scope)
+    ``confirmed``, ``writing_counts`` (and ``year``, ``user_ids``); built once per shape."""
+    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
 
     def where(q: Select, sid: Any, uid: Any, year: Any) -> Select:
         q = q.where(sid.in_(school_ids))
@@ -575,11 +557,11 @@ def _held_before_a_gap(over_at: Any) -> Exists:
 
 
 @cache
-def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "ids", zones: int = 0) -> Select:
-    """The statement of :func:`_teachers_of` with ``school_ids`` (``district_id`` or nothing for
-    another ``scope``; and ``year``, ``confirmed``, ``user_ids``, the year's end in the schools'
-    ``zones``: :func:`_over_at_params`) as bound parameters, built once per shape."""
-    school_ids = _schools_in(scope)
+def _teachers_statement(counted_too: bool, some_people: bool, zones: int = 0) -> Select:
+    """The statement of :func:`_teachers_of` with ``school_ids`` (and ``year``, ``confirmed``,
+    ``user_ids``, the year's end in the schools' ``zones``: :func:`_over_at_params`) as bound
+    parameters, built once per shape."""
+    school_ids: BindParameter[list[int]] = bindparam("school_ids", expanding=True)
     user_ids: BindParameter[list[int]] = bindparam("user_ids", expanding=True)
     teaching = select(Membership.school_id.label("sid"), Membership.user_id.label("uid")).where(
         Membership.school_id.in_(school_ids), Membership.role == TEACHER
@@ -600,7 +582,7 @@ def _teachers_statement(counted_too: bool, some_people: bool, scope: Schools = "
                  or_(Membership.since.is_(None), Membership.since < over_at,
                      locks.closed_clause(Membership.school_id, year))),
             _held_before_a_gap(over_at)))
-        counted = _counted_statement(True, some_people, scope).subquery()
+        counted = _counted_statement(True, some_people).subquery()
         # a closed year has the teachers it was accepted with (its stored rows, kept as
         # accepted), not whoever teaches or has something there since
         kept = select(TeacherYearRow.school_id, TeacherYearRow.user_id).where(
@@ -630,16 +612,23 @@ def summary_row_count(year: str, *, school_id: int | None = None, district_id: i
     """How many rows the 学时汇总表 of ``year`` has — of one school (``school_id``), of a
     district's schools (``district_id``) or of every school: one per school and person of
     :func:`_teachers_of` (a teacher of two schools is on both), counted by its own statement in
-    one query, so an export's size is the size of what it writes."""
-    scope: Schools = "ids" if school_id is not None else "district" if district_id is not None else "all"
-    params: dict[str, object] = {"year": year, "confirmed": _confirmed_states(),
-                                 "writing_counts": quotas.counting_states()}
+    one query, so an export's size is the size of what it writes — of the schools that have the
+    year on their records (:func:`years_on_record`: the others write no row), read first: the
+    schools (their zones), and of a year over what they hold of it; no count of a year on no
+    school's record."""
+    q = select(School)
     if school_id is not None:
-        params["school_ids"] = [school_id]
+        q = q.where(School.id == school_id)
     elif district_id is not None:
-        params["district_id"] = district_id
-    params.update(_over_at_params(year, _zones_in(scope, [school_id] if school_id is not None else (), district_id)))
-    rows = _teachers_statement(True, False, scope, _zones_told_apart(params)).order_by(None).subquery()
+        q = q.where(School.district_id == district_id)
+    chosen = list(db.session.scalars(q))
+    ids = sorted(years_on_record(chosen, year))
+    if not ids:
+        return 0
+    params: dict[str, object] = {"year": year, "confirmed": _confirmed_states(),
+                                 "writing_counts": quotas.counting_states(), "school_ids": ids}
+    params.update(_over_at_params(year, [s.timezone for s in chosen if s.id in ids]))
+    rows = _teachers_statement(True, False, _zones_told_apart(params)).order_by(None).subquery()
     return int(db.session.execute(select(func.count()).select_from(rows), params).scalar_one())
 
 
@@ -1163,23 +1152,33 @@ _HOLDING = keep_compiled(union(*(
     for school_id, year in _HELD)))
 
 
-def years_on_record(schools_: Collection[School], year: str) -> set[int]:
+def years_on_record(schools_: Collection[School], year: str, now: datetime | None = None) -> set[int]:
     """The ids of ``schools_`` that have ``year`` on their records: a year over that they hold
     anything of (:data:`_HELD`) — the rule of the years over the teachers' records list
-    (:func:`_record_years_of`) — and their current school year (in their zone) and those after
-    it, still to come (judged as before). Of a year over that a school recorded nothing of, its
-    summary, exports, 学时证明 and the API assess nobody: the year is not on the record, not a
-    failed year. One statement, none when no school's year is over."""
-    now = {s.id for s in schools_ if year >= current_school_year(s.timezone)}
-    others = sorted({s.id for s in schools_} - now)
-    if others:
-        now.update(read_rows(_HOLDING, {"school_ids": others, "year": year}).scalars())
-    return now
+    (:func:`_record_years_of`) — and their current school year (in their zone). A year over
+    that a school recorded nothing of, and a year not begun (:func:`year_begun`: an activity
+    planned ahead or an exemption set for it puts nobody's year on a record before it begins),
+    is on no record: its summary, exports, 学时证明, the API and the district's counts assess
+    nobody, and it is not submitted — not a failed year, nor one of teachers all 进行中. One
+    statement, none when no school's year is over. ``now``: the instant asked of (naive UTC; a
+    write's own, as the submission's check of the year begun reads it), else today."""
+    on = {s.id for s in schools_ if year == current_school_year(s.timezone, now)}
+    over = sorted(s.id for s in schools_ if year < current_school_year(s.timezone, now))
+    if over:
+        on.update(read_rows(_HOLDING, {"school_ids": over, "year": year}).scalars())
+    return on
 
 
-def year_on_record(school: School, year: str) -> bool:
+def year_begun(school: School, year: str) -> bool:
+    """Whether ``year`` has begun at the school (in its zone): one not begun is on no record
+    (:func:`years_on_record`), and each surface says so in its own words, not in those of a
+    year over that the school recorded nothing of."""
+    return year <= current_school_year(school.timezone)
+
+
+def year_on_record(school: School, year: str, now: datetime | None = None) -> bool:
     """Whether ``year`` is on the school's records (:func:`years_on_record`)."""
-    return bool(years_on_record([school], year))
+    return bool(years_on_record([school], year, now))
 
 
 def _record_summaries(user: User, school: School, only: str | None = None) -> list[tuple[str, TeacherYear]]:
@@ -1211,15 +1210,18 @@ def _record_years_of(user: User, school: School) -> tuple[set[str], set[str]]:
     the years over that the school holds anything of, on it unless not theirs
     (:attr:`TeacherYear.not_theirs`). The current year of a teacher who has left (or is away)
     with nothing of theirs in it is not on it: its summary leaves them out, and someone who left
-    in the summer has no year here after their last. One or two statements."""
+    in the summer has no year here after their last; a year not begun is on no record
+    (:func:`years_on_record`). One or two statements."""
     params = {"school_ids": [school.id], "user_ids": [user.id], "school_id": school.id,
               "confirmed": _confirmed_states(), "writing_counts": quotas.counting_states()}
     this_year = current_school_year(school.timezone)
     counted, assessed = set(), set()
     for year, theirs in read_rows(_RECORD_YEARS, params):
+        if year > this_year:  # a year not begun is on no record yet (years_on_record), an exemption set for it too
+            continue
         if theirs:
             counted.add(year)
-        elif year < this_year:  # a year planned ahead is no year of anyone's record yet
+        elif year < this_year:
             assessed.add(year)
     assessed -= counted
     if assessed or this_year not in counted:

@@ -314,6 +314,8 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> tuple
         if _accepted_already(school.id, year_text, sem):
             raise Conflict(msg("submission.already_accepted", year=SchoolYear.said(year_text)), status=ACCEPTED)
         _require_begun(school, year_text, sem)
+        if not credits.year_on_record(school, year_text, utcnow()):  # not a round of 0 teachers: nothing of it to send
+            raise Conflict(msg("submission.not_on_record", year=SchoolYear.said(year_text)), school_year=year_text)
         from portal.reports import exports  # reports → services: imported on use
 
         rows = credits.year_rows([school], year_text)[school.id]

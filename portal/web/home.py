@@ -57,6 +57,9 @@ def index():
         pending = forecast.coming_first(forecast.pending_activities(rows, settings, year), today, school.timezone)
         # the district accepted the year before they joined, or it was over: no assessment, nothing behind
         joined_after = record.not_theirs
+        # a year on no record (over and held of nothing, or not begun): said so, no figures nor status
+        off_record = not credits.year_on_record(school, year)
+        joined_after = joined_after or off_record
         accepted = record.accepted_periods  # what the district accepted is over
         status = record.assessment.status
         return render_template(
@@ -67,6 +70,8 @@ def index():
                                       open_to_credits=transitions.may_credit_in(year, school)),
             declare_types=[] if history else [r for r in enabled if r.decl.self_declared and policy.may_declare(actor)],
             record=record,
+            off_record=off_record,
+            not_begun=not credits.year_begun(school, year),
             entries=credits.entry_lines(user.id, school.id, year),
             # what the viewed year's activities wait for (last year's page: not this year's)
             waiting=overview.waiting_on(user.id, school.id, rows, settings),

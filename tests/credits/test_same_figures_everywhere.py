@@ -8,10 +8,12 @@ exempt — while the accepted year keeps the 50 hours it was accepted with; a te
 decision, one who left after being credited — and moved to another school of the district — and
 one who left whose last year holds only an exemption; the schools waiting for the district submit
 again), for every teacher of every
-school, in every school year the demo has data for and the years before (no data at all: each
-surface must show the year asked for; of a year a school holds nothing of, every surface must
-say it is on no record — the summary page says so, its PDF and each teacher's 学时证明 of it are
-refused, the API assesses nothing of it, and no list holds a teacher of it), the figures that
+school, in every school year the demo has data for, the years before and the year after this
+one (no data at all: each surface must show the year asked for; of a year a school holds nothing
+of, and of a year not begun, every surface must say it is on no record — the summary page and
+each teacher's home say so, its PDF and each teacher's 学时证明 of it are refused, the API
+assesses nothing of it, no list holds a teacher of it and no export is judged by their number),
+the figures that
 decide the teacher's assessment — credited hours, hours required, unexcused absence per
 semester, writing quotas (done / target), status — are read from every surface that shows them:
 
@@ -341,8 +343,9 @@ def reference(schools: list[School], years: list[str],
     with something there that year that its figures count (``counted_people``: a teacher who
     left with only an exemption or an absence is one); of a year the district accepted whole,
     those it accepted (a teacher who joined since is none of them). A year over that the school
-    holds nothing of (``school_holds``) is on no record: nobody of it is a teacher-year; its
-    people are put in ``off`` (by school code and year), whom every surface must refuse."""
+    holds nothing of (``school_holds``), and a year not begun (planned ahead or not), is on no
+    record: nobody of it is a teacher-year; its people are put in ``off`` (by school code and
+    year), whom every surface must refuse."""
     out: dict[Key, Reference] = {}
     for year in years:
         for school in schools:
@@ -370,7 +373,8 @@ def reference(schools: list[School], years: list[str],
             held = school_holds(school.id, year)
             people = {int(r["user_id"]) for r in accepted.rows} if accepted else teaching_then | counted
             current = year == current_school_year(school.timezone)
-            if year < current_school_year(school.timezone) and not held:  # on no record: assessed for nobody
+            now = current_school_year(school.timezone)
+            if (year < now and not held) or year > now:  # on no record: assessed for nobody
                 if off is not None:
                     off[(school.code, year)] = people
                 continue
@@ -577,6 +581,45 @@ def teacher_surfaces(app: Flask, audit: Audit) -> None:
         audit.read["API me/outlook"] += 1
 
 
+def off_record_homes(app: Flask, audit: Audit) -> None:
+    """As each teacher of a school's year on no record who teaches there now: the home of that
+    year says so, in the summary's words, and shows no status, total or outlook."""
+    client = app.test_client()
+    with app.app_context():
+        ids = {code: sid for code, sid in db.session.execute(select(School.code, School.id))}
+        teaching = set(db.session.execute(select(Membership.school_id, Membership.user_id).where(
+            Membership.role == TEACHER, Membership.active.is_(True))).tuples())
+    for (code, year), people in sorted(audit.off_record.items()):
+        for uid in sorted(u for u in people if (ids[code], u) in teaching):
+            as_person(app, client, uid, ids[code])
+            home = page(client, f"/?year={year}")
+            audit.read["home of a year on no record"] += 1
+            audit.compared += 1
+            shown = [t for t in ("hours-status", "hours-total", "outlook") if by_testid(home, t) is not None]
+            if by_testid(home, "home-year-not-on") is None or shown:
+                audit.problems.append(f"home: user {uid} {code} {year} is on no record and the page shows {shown}")
+
+
+def export_sizes(app: Flask, audit: Audit, years: list[str]) -> None:
+    """The size an export is judged by (``credits.summary_row_count``: whether it runs in the
+    background) is the reference's rows — of each school, of each district and of every school."""
+    with app.app_context():
+        schools = list(db.session.execute(select(School.id, School.code, School.district_id)).tuples())
+        for year in years:
+            rows = Counter(s for (s, _u, y) in audit.ref if y == year)
+            for scope, want in (
+                *(({"school_id": sid}, rows[code]) for sid, code, _d in schools),
+                *(({"district_id": d}, sum(rows[c] for _s, c, dd in schools if dd == d))
+                  for d in sorted({d for *_x, d in schools if d is not None})),
+                ({}, sum(rows.values())),
+            ):
+                audit.read["export size (summary_row_count)"] += 1
+                audit.compared += 1
+                got = credits.summary_row_count(year, **scope)
+                if got != want:
+                    audit.problems.append(f"summary_row_count({year}, {scope}) = {got}, expected {want}")
+
+
 def home_quotas(doc: Doc) -> Quotas:
     """The quota list of the home (and of the district's page of a submitted teacher)."""
     return tuple((str(el.get("data-testid")).split("-")[1], int(str(el.get("data-testid")).split("-")[2]),
@@ -714,6 +757,11 @@ def summary_page(audit: Audit, surface: str, client: FlaskClient, code: str, yea
     # the teaching groups' table below: its members' hours and statuses
     for group_id, (school, members) in audit.groups.items():
         if school != code:
+            continue
+        if (code, year) in audit.off_record:  # a year on no record: no group's figures either
+            audit.compared += 1
+            if by_testid(doc, f"group-teachers-{group_id}") is not None:
+                audit.problems.append(f"{surface}: {code} {year} is on no record and shows group {group_id}")
             continue
         mine = [r for (s, _u, y), r in audit.ref.items() if s == code and y == year and r.user_id in members]
         want = {"teachers": len(mine), "hours": sum((r.total for r in mine if hours_recognised(r.status)), ZERO),
@@ -1104,6 +1152,9 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
         years = [year_before(year_before(with_data[0])), year_before(with_data[0])]
         while years[-1] < with_data[-1]:
             years.append(school_year_after(years[-1], 1))
+        # and the year after this one: not begun, on no record (an activity planned in it or not)
+        if years[-1] <= current_school_year():
+            years.append(school_year_after(current_school_year(), 1))
         db.session.remove()
     assert warm_the_caches(site, years) > 50
     with site.app_context():
@@ -1143,7 +1194,10 @@ def test_every_surface_shows_the_same_figures_of_every_teacher_year(make_app, re
     assert sorted(k[0] for k in moved) == ["DEMO", MOVED_TO], moved
     assert audit.ref[("DEMO", MOVED, with_data[-1])].total > 0 and not audit.ref[("DEMO", MOVED, with_data[-1])].teaching
 
+    assert any(year > audit.now(code) for code, year in audit.off_record), "no year not begun"
     teacher_surfaces(site, audit)
+    off_record_homes(site, audit)
+    export_sizes(site, audit, years)
     school_surfaces(site, audit, words, codes, years)
     district_surfaces(site, audit, words, years)
     verified(site, audit, words)

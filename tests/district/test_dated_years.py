@@ -19,7 +19,7 @@ from portal.models import Activity, Participation, TransitionLog
 from portal.policy import SYSTEM, Actor, first_year_to_date, may_date_in_year
 from portal.services import access, activities, schools, submissions
 from tests.api.conftest import login as api_login
-from tests.credits.helpers import login
+from tests.credits.helpers import hold_year, login
 from tests.support import factories as f
 
 LONG_AGO = datetime(2019, 10, 15, 14, 0)  # 2019-2020
@@ -120,6 +120,7 @@ def test_the_page_says_from_when_and_refuses(app, world):
 def test_the_last_year_accepted_refuses_as_locked(world):
     """The last year closes for new activities when the district accepts it (its lock)."""
     admin = access.actor(world.staff["admin"].id, world.s1.id)
+    hold_year(world.s1, world.staff["organizer"], "2025-2026")  # a year on its records (one held of nothing is not sent)
     sub = submissions.submit(world.s1, "2025-2026", by=admin)
     submissions.decide(sub.id, True, by=Actor.of(world.reviewer1.id, ["district_reviewer"]), district_id=world.d1.id)
     db.session.commit()

@@ -252,7 +252,7 @@ def test_every_view_of_a_locked_year_keeps_the_rules_it_was_accepted_with(app, w
     assert credits.teacher_year(t1, world.s1, "2027-2028").facts.required_hours == Decimal("4")
 
 
-def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(app, world, closed):
+def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(app, world, closed, time_machine):
     """After the district accepted S1's year (6 teachers), a teacher joins and t3 (nothing
     credited) leaves: the district page still counted the 6 accepted, but the school's 学时汇总表
     for that year (page, CSV, PDF, API) listed 6 others (the newcomer at 0 h, short; t3 gone).
@@ -275,7 +275,11 @@ def test_the_accepted_years_teachers_stay_those_accepted_when_staff_come_and_go(
     assert {r[0] for r in lines[1:]} == accepted
     district = next(r for r in overview.district_overview(YEAR, district_id=world.d1.id) if r.school.id == world.s1.id)
     assert district.teachers == 6
-    # the next year has the newcomer and not t3
+    # the next year, once begun (one not begun is on no record: credits.years_on_record), has
+    # the newcomer and not t3
+    from datetime import UTC
+
+    time_machine.move_to(datetime(2027, 9, 15, 2, 0, tzinfo=UTC))
     names = {ty.user.username for ty in credits.school_summary(world.s1, "2027-2028")}
     assert "newbie" in names and "t3" not in names
 
