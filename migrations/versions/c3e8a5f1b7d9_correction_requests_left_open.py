@@ -15,7 +15,7 @@ the request is months old, and their list says it. The requests still to be hand
 Downgrade leaves them closed: the older code reads the three statuses as closed.
 
 Revision ID: c3e8a5f1b7d9
-Revises: a4c9e1f7d3b2
+Revises: b8e2d4f6a1c3
 Create Date: 2026-12-07 20:40:00
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from portal.timeutil import school_year_after, school_year_of, to_local, utcnow,
 from workflows.definition import CORE, Phase
 
 revision = "c3e8a5f1b7d9"
-down_revision = "a4c9e1f7d3b2"
+down_revision = "b8e2d4f6a1c3"
 branch_labels = None
 depends_on = None
 

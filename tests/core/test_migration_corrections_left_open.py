@@ -20,7 +20,7 @@ from portal.models import CorrectionRequest, School, User, YearLock, YearSubmiss
 from portal.services import access, corrections
 from tests.credits.helpers import login
 
-BEFORE = "a4c9e1f7d3b2"  # the revision before the open requests were closed
+BEFORE = "b8e2d4f6a1c3"  # the revision before the open requests were closed
 ASKED_AT = datetime(2026, 10, 12, 8, 30)
 
 
