@@ -23,7 +23,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
     literal_column,
     null,
     select,
@@ -32,7 +31,7 @@ from sqlalchemy import (
 
 from portal.activity_types import evidence_counts
 from portal.assessment import EXEMPT, MET
-from portal.database import CompiledOnce, in_constants, keep_compiled, read_rows
+from portal.database import CompiledOnce, constant, in_constants, keep_compiled, read_rows
 from portal.extensions import db
 from portal.hours import present_at_most
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
@@ -423,13 +422,6 @@ QUEUE_COLUMNS = tuple(
 )
 
 
-def _state_in(states: tuple[str, ...]) -> Any:
-    """``Activity.state IN (…)`` with one bound value per state, not an expanding list: the
-    queue's statements are built once per set of states, and an expanding list is written into
-    the SQL again on every execution."""
-    return Activity.state.in_([literal(state, String) for state in states])
-
-
 #: a section's school years (``_waiting``): those hours may still be posted for (``OPEN_YEARS``: from
 #: the year bound as ``queue_first``, ``transitions.first_year_to_credit``) or those closed to credits
 OPEN_YEARS, CLOSED_YEARS = "open", "closed"
@@ -446,7 +438,8 @@ def _waiting(states: tuple[str, ...], typed: bool = False, organised: bool = Fal
     their order is the text's, as ``policy.first_year_to_date`` says)."""
     first = bindparam("queue_first", type_=String)
     return and_(
-        Activity.school_id == bindparam("queue_school"), _state_in(states),
+        # the states written in (``database.in_constants``): the statements are built once per set of states
+        Activity.school_id == bindparam("queue_school"), in_constants(Activity.state, states),
         ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         *((Activity.type_key == bindparam("queue_type"),) if typed else ()),
         *((Activity.organizer_id == bindparam("queue_organizer"),) if organised else ()),
@@ -648,7 +641,7 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
     keep = {"type_key": SchoolActivityType.type_key, "details": SchoolActivityType.settings}  # JSON in a JSON column
     branches.append(
         select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(),
-               case((SchoolActivityType.enabled.is_(True), 1), else_=0), literal_column(str(_SETTINGS)))
+               case((SchoolActivityType.enabled.is_(True), constant(1)), else_=constant(0)), literal_column(str(_SETTINGS)))
         .where(SchoolActivityType.school_id == bindparam("queue_school"))
     )
     return union_all(*branches), CompiledOnce()
