@@ -15,12 +15,14 @@ first lines of the first three differences.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +56,24 @@ def homes(app: Any, years: tuple[str, ...] = ("",)) -> Pages:
     return pages
 
 
-def record(db_file: Path, instance: Path, out: Path) -> Pages:
+@contextlib.contextmanager
+def copied_app(db_file: Path, instance: Path) -> Iterator[Any]:
+    """An app (page cache off) on a copy of the SQLite file ``db_file`` (a page view may write
+    the session's school), removed afterwards."""
     from portal import create_app
-    from portal.timeutil import current_school_year
 
     os.environ["YANXIU_INSTANCE_PATH"] = str(instance)
     with tempfile.TemporaryDirectory(prefix="cold-homes-") as folder:
         for suffix in ("", "-wal", "-shm"):
             if Path(f"{db_file}{suffix}").exists():
                 shutil.copy(f"{db_file}{suffix}", Path(folder) / f"copy.db{suffix}")
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/copy.db", "CACHE_TYPE": "NullCache"})
+        yield create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/copy.db", "CACHE_TYPE": "NullCache"})
+
+
+def record(db_file: Path, instance: Path, out: Path) -> Pages:
+    from portal.timeutil import current_school_year
+
+    with copied_app(db_file, instance) as app:
         this = current_school_year()
         pages = homes(app, ("", f"{int(this[:4]) - 1}-{this[:4]}"))  # this year, and the one before
     out.write_text(json.dumps(pages, ensure_ascii=False))

@@ -196,15 +196,16 @@ def read_rows(statement: Executable, params: Mapping[str, Any] | None = None) ->
     return session.connection().execute(statement, params, execution_options=kept[1].options)
 
 
-_WORD = re.compile(r"[A-Za-z0-9_]*")
+_WORD = re.compile(r"(?:[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)?")  # dotted too: the core's triggers
 
 
 def constant(value: str | int, type_: Any = None) -> Any:
     """``value`` — one of the code's own constants (a state's or a kind's name, a month, a
-    semester) — written into the SQL of a statement built once, not bound: every bound value
-    is looked up, converted and passed on each run (the teacher home's year statement had 121,
-    two thirds of them such constants: most of what SQLAlchemy spent on it). Only plain words
-    and integers, which read the same in every dialect; anything else: ``ValueError``."""
+    semester, a trigger such as ``organizer.handed_over``) — written into the SQL of a statement
+    built once, not bound: every bound value is looked up, converted and passed on each run (the
+    teacher home's year statement had 121, two thirds of them such constants: most of what
+    SQLAlchemy spent on it). Only plain words (dotted ones too) and integers, which read the same
+    in every dialect; anything else: ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(f"not a constant for SQL: {value!r}")
     if isinstance(value, int):

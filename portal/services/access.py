@@ -11,7 +11,7 @@ from sqlalchemy import Exists, Select, bindparam, case, exists, literal, null, s
 from sqlalchemy.orm import Session
 
 from portal import policy
-from portal.database import as_loaded, keep_compiled, loaded_columns, read_rows
+from portal.database import as_loaded, constant, in_constants, keep_compiled, loaded_columns, read_rows
 from portal.errors import Forbidden, NotFound
 from portal.extensions import db
 from portal.messages import Msg, msg, shown
@@ -278,14 +278,14 @@ def earlier_hands(ids: Any, from_open: Any, to_review: Any) -> Any:
     """SQL: :func:`involved_before`'s condition on the history (``TransitionLog``): entries of
     activities ``ids`` (a bound list) that handed one over, changed its attendance, or brought it
     into review: ``from_open`` and ``to_review``, the conditions on the entry's states."""
-    return (TransitionLog.activity_id.in_(ids)
-            & (TransitionLog.trigger.in_((HANDED_OVER, ATTENDANCE_RECORDED)) | (from_open & to_review)))
+    return (TransitionLog.activity_id.in_(ids)  # the triggers written in: the statements are built once
+            & (in_constants(TransitionLog.trigger, (HANDED_OVER, ATTENDANCE_RECORDED)) | (from_open & to_review)))
 
 
 def handover_payload() -> Any:
     """SQL: an entry's payload when it is a handover's (its ``from``), else NULL: an attendance
     entry's (sixty people's hours) is not needed by :func:`involved_before`."""
-    return case((TransitionLog.trigger == HANDED_OVER, TransitionLog.payload), else_=null())
+    return case((TransitionLog.trigger == constant(HANDED_OVER), TransitionLog.payload), else_=null())
 
 
 def declaring_types() -> list[str]:

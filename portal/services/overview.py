@@ -23,7 +23,6 @@ from sqlalchemy import (
     case,
     cast,
     func,
-    literal,
     literal_column,
     null,
     select,
@@ -32,7 +31,7 @@ from sqlalchemy import (
 
 from portal.activity_types import evidence_counts
 from portal.assessment import EXEMPT, MET
-from portal.database import CompiledOnce, in_constants, keep_compiled, read_rows
+from portal.database import CompiledOnce, constant, in_constants, keep_compiled, read_rows
 from portal.extensions import db
 from portal.hours import present_at_most
 from portal.models import Activity, Evidence, Membership, Participation, School, SchoolActivityType, User
@@ -423,13 +422,6 @@ QUEUE_COLUMNS = tuple(
 )
 
 
-def _state_in(states: tuple[str, ...]) -> Any:
-    """``Activity.state IN (…)`` with one bound value per state, not an expanding list: the
-    queue's statements are built once per set of states, and an expanding list is written into
-    the SQL again on every execution."""
-    return Activity.state.in_([literal(state, String) for state in states])
-
-
 #: a section's school years (``_waiting``): those hours may still be posted for (``OPEN_YEARS``: from
 #: the year bound as ``queue_first``, ``transitions.first_year_to_credit``) or those closed to credits
 OPEN_YEARS, CLOSED_YEARS = "open", "closed"
@@ -446,7 +438,8 @@ def _waiting(states: tuple[str, ...], typed: bool = False, organised: bool = Fal
     their order is the text's, as ``policy.first_year_to_date`` says)."""
     first = bindparam("queue_first", type_=String)
     return and_(
-        Activity.school_id == bindparam("queue_school"), _state_in(states),
+        # the states written in (``database.in_constants``): the statements are built once per set of states
+        Activity.school_id == bindparam("queue_school"), in_constants(Activity.state, states),
         ~locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester),
         *((Activity.type_key == bindparam("queue_type"),) if typed else ()),
         *((Activity.organizer_id == bindparam("queue_organizer"),) if organised else ()),
@@ -520,6 +513,16 @@ def _phase_counts(phases: tuple[Phase, ...], rows: Iterable[tuple[str, str, int]
 
 
 _COUNT, _SETTINGS = -1, -2  # ``part`` of the rows of ``_sections_query`` that are not a page's
+# where :func:`_sections_query`'s rows hold what :func:`review_sections` reads of them: the activity's
+# columns (``QUEUE_COLUMNS``), the organiser's name, ``n``, ``part``
+_AT = {c.key: i for i, c in enumerate(QUEUE_COLUMNS)}
+_TYPE_KEY, _DETAILS, _ORGANIZER_NAME = _AT["type_key"], _AT["details"], len(QUEUE_COLUMNS)
+_COUNTED = operator.itemgetter(_TYPE_KEY, _AT["state"], _AT["organizer_id"], _ORGANIZER_NAME, _AT["school_year"], -2)
+_ACTIVITY = operator.itemgetter(*range(_ORGANIZER_NAME + 1))
+#: A page's activity of :func:`review_sections`: the ``QUEUE_COLUMNS`` by their attribute names and the
+#: organiser's name, read as an ``Activity`` is (a SQLAlchemy row looks an attribute up by its name
+#: at ~10× a named tuple's cost, and the queue's cards, rules and buttons read a row's some 40 times)
+QueueRow = namedtuple("QueueRow", [*_AT, "organizer_name"])  # type: ignore[misc]
 
 
 class QueueCount(NamedTuple):
@@ -583,15 +586,15 @@ def review_sections(
              **({"queue_first": first_year or ""} if any(len(spec) > 3 and spec[3] for spec in sections) else {})}
     for row in db.session.connection().execute(statement, bound, execution_options=options).all():
         part = row[-1]
-        if part == _COUNT:
-            waiting.append(QueueCount(row.type_key, row.state, row.organizer_id, row.organizer_name, row.school_year,
-                                   row[-2]))
+        if part == _COUNT:  # read by position: a row's attribute is looked up by its name (64 rows a page)
+            waiting.append(QueueCount._make(_COUNTED(row)))
         elif part == _SETTINGS:
-            stored[row.type_key] = row.details  # the stored settings, in the JSON column's place
+            stored[row[_TYPE_KEY]] = row[_DETAILS]  # the stored settings, in the JSON column's place
             if row[-2]:
-                enabled.add(row.type_key)
-        else:
-            parts[part].append((row, row.organizer_name))
+                enabled.add(row[_TYPE_KEY])
+        else:  # the activity as a named tuple: the page reads its attributes often, by name
+            act = QueueRow._make(_ACTIVITY(row))
+            parts[part].append((act, act[_ORGANIZER_NAME]))
     pages = [page_of(q, in_page_order(q, parts[i], _queue_values), _queue_values) for i, q in enumerate(queries)]
     # the defaults filled in as schools.all_type_settings fills them (the type's own rule), for the
     # types the page asks of only (a handful of its activities' types, not every installed one)
@@ -648,7 +651,7 @@ def _sections_query(pages: tuple[Select[Any], ...], counted_states: tuple[str, .
     keep = {"type_key": SchoolActivityType.type_key, "details": SchoolActivityType.settings}  # JSON in a JSON column
     branches.append(
         select(*(keep.get(c.key, null()) for c in QUEUE_COLUMNS), null(),
-               case((SchoolActivityType.enabled.is_(True), 1), else_=0), literal_column(str(_SETTINGS)))
+               case((SchoolActivityType.enabled.is_(True), constant(1)), else_=constant(0)), literal_column(str(_SETTINGS)))
         .where(SchoolActivityType.school_id == bindparam("queue_school"))
     )
     return union_all(*branches), CompiledOnce()

@@ -165,3 +165,25 @@ def sizes(generated) -> Callable[[Callable[[Site], object]], tuple[int, int, int
         return small, small_again, big
 
     return run
+
+
+def cold_bound(app: Flask, client: Any, url: str) -> tuple[Any, list[tuple[str, tuple[Any, ...]]]]:
+    """A cold GET of ``url`` (asked once before, its cached part cleared) and each statement it
+    ran with the values it bound (rounds 57 and 58: the code's constants are written in)."""
+    from portal.extensions import cache
+
+    with app.app_context():
+        assert client.get(url).status_code == 200  # first-request work is not the page's
+        cache.clear()  # ... and the page's cached part is rendered again: the cold cost
+    bound: list[tuple[str, tuple[Any, ...]]] = []
+
+    def record(_conn, _cursor, statement, params, _context, _many) -> None:
+        bound.append((statement, tuple(params or ())))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with app.app_context():
+            response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return response, bound

@@ -8,13 +8,13 @@ writing's month grouped by its expression): now 45, each a value of the request.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, literal, select
+from sqlalchemy import func, literal, select
 
 from portal.database import constant, in_constants
 from portal.extensions import cache, db
 from portal.models import Activity
 from portal.registry import registry
-from tests.perf.conftest import login, site
+from tests.perf.conftest import cold_bound, login, site
 
 YEAR_UNION = "AS kind"  # the teacher year's statement names its first column so
 # 121 before round 57 (tests/perf/conftest.py's generated school); 45 before round 59, whose plan's two
@@ -28,20 +28,9 @@ def test_the_cold_home_binds_the_requests_values_only(app, generated):
     [code] = generated(teachers=10, years=1, seed=1)
     s = site(code)
     client = login(app.test_client(), s.teacher, s.school.id)
-    with app.app_context():
-        assert client.get("/").status_code == 200  # first-request work is not the page's
-        cache.clear()  # the body rendered again: the cold home
-    bound: list[tuple[str, int]] = []
-
-    def record(_conn, _cursor, statement, params, _context, _many) -> None:
-        bound.append((statement, len(params or ())))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with app.app_context():
-            assert client.get("/").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    response, values = cold_bound(app, client, "/")
+    assert response.status_code == 200
+    bound = [(statement, len(v)) for statement, v in values]
     year = [n for statement, n in bound if YEAR_UNION in statement]
     assert len(year) == 1 and 0 < year[0] <= MOST_BOUND_IN_THE_YEAR, (year, bound)
     assert sum(n for _statement, n in bound) <= MOST_BOUND_A_HOME, bound

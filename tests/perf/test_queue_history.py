@@ -97,3 +97,12 @@ def test_no_activities_no_statement(app, queries):
     with queries.counting():
         assert transitions.queue_history(1, [], [], "Asia/Shanghai") == ({}, {}, {})
     assert queries.count == 0
+
+
+def test_its_rows_are_read_by_the_statements_column_names():
+    """``queue_history`` reads each row as a ``HistoryRow`` named tuple (round 58: by position, then
+    by name at a tuple's cost): its fields are the statement's columns, in order, in every branch."""
+    statement = transitions._queue_history_query(("planned",), ("held", "reflected"))
+    assert list(statement.selected_columns.keys()) == list(transitions.HistoryRow._fields)
+    for branch in statement.selects:
+        assert list(branch.selected_columns.keys()) == list(transitions.HistoryRow._fields)

@@ -288,3 +288,24 @@ def test_an_activity_whose_answers_are_known_takes_no_snapshot(queue, monkeypatc
     first, again = items[: len(held)], items[len(held):]
     assert [[(qp.would_get, qp.max_hours) for qp in i.participants] for i in first] == [
         [(qp.would_get, qp.max_hours) for qp in i.participants] for i in again]
+
+
+def test_the_sections_activities_are_named_tuples_of_the_pages_rows(queue):
+    """``review_sections`` gives each page's activities as ``QueueRow`` named tuples (round 58: a
+    SQLAlchemy row looks each attribute up by name at ~10× the cost, and the page reads them some
+    40 times each), with the values, by name, that ``review_page`` reads for the same activities;
+    its counts and type settings read by position are what ``queue_counts`` and the school's
+    stored settings say."""
+    school_id, held, reviewed = queue
+    sections = overview.review_sections(school_id, ((Phase.AWAITING_REVIEW, None, None), (Phase.CONFIRMED, None, None)))
+    (held_page, reviewed_page), names = sections.pages, [*(c.key for c in overview.QUEUE_COLUMNS), "organizer_name"]
+    for page, rows in ((held_page, held), (reviewed_page, reviewed)):
+        assert [type(a) for a, _u in page.items] == [overview.QueueRow] * len(rows)
+        assert [(a._asdict(), u) for a, u in page.items] == [
+            ({name: getattr(a, name) for name in names}, u) for a, u in rows]
+    assert sections.counts == overview.queue_counts(school_id, (Phase.AWAITING_REVIEW, Phase.CONFIRMED))
+    assert all(isinstance(w.n, int) and w.n > 0 and w.type_key in registry().keys() for w in sections.waiting)
+    assert {w.organizer_id for w in sections.waiting} >= {a.organizer_id for a, _u in held + reviewed}
+    stored = schools.all_type_settings(school_id)
+    assert {key: sections.settings[key] for key in {a.type_key for a, _u in held}} == {
+        key: stored[key] for key in {a.type_key for a, _u in held}}
