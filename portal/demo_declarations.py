@@ -49,10 +49,10 @@ DEPUTY = ("deputy", "许文华", ["school_admin", "reviewer"], "F", date(1972, 4
 #: for its morning, the first free one of this school year (nobody attends two things at once)
 ZERO = ("teacher4", "网络研修", "QX-2026-0815", "证书为参会证明，未注明学时，按规定不计学时。")
 ZERO_DAYS_AGO = (15, 16, 17, 18, 19, 13, 12, 11, 1)
-#: (declarer, title's subject): its certificate uploaded by :data:`DEPUTY`; the days tried: before the
-#: queue's other held cards of this year, so it is on its first page (oldest first)
+#: (declarer, title's subject): its certificate uploaded by :data:`DEPUTY`; the days tried: yesterday
+#: first, so it comes last on the queue (oldest first) and its other pages stay as they were
 HANDED_IN = ("teacher6", "新教师入职培训")
-HANDED_IN_DAYS_AGO = (26, 27, 28, 29, 25, 14, 1)
+HANDED_IN_DAYS_AGO = (1, 2, 3)
 
 
 def _type() -> RegisteredType | None:
