@@ -364,6 +364,9 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
     demo_staff.load(school)
     _demo_leaver(school)
     _own_absence_talk(school, now)
+    from portal import demo_declarations  # credited at 0 h, and one the deputy handed evidence in for
+
+    demo_declarations.load(school, now)
     _plan_and_submission(school)  # after every change of the year: the submission freezes it
     from portal import demo_reach
 
@@ -500,7 +503,11 @@ def _demo_review_steps(school: School, reviewer: User) -> dict[str, str]:
     codes: dict[str, str] = {}
     organised = [act for act in approved if not types[act.type_key].decl.self_declared]
     if organised and (credit := step(act := organised[0], lambda t: t.posts_credits)):
+        from portal import demo_corrections  # a participant's correction request, closed by the credit
+
+        asked = demo_corrections.ask_before(act)
         transitions.fire(act.id, school.id, reviewer, credit.trigger)
+        demo_corrections.told(asked)
         if (revoke := step(act, lambda t: t.reverses_credits)) is not None:
             from portal import demo_paper
 

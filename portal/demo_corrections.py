@@ -1,14 +1,18 @@
 """Demo data of correction requests (``services.corrections``): two teachers on activities whose
 rows someone else records ask the school's admin to correct them — one request waits on the
 admin's to-do list, the other the admin declined with a reason, and its requester was told (their
-notices, /corrections). Invented people and words; no figure of the demo changes."""
+notices, /corrections). Two more are closed by no admin: one asked on the activity the reviewer then
+credited (:func:`ask_before`: closed as moved on by the credit, ``corrections.MOVED_ON_PHASES``), and
+one at a district school asked while its year waited for the district, which accepted it before the
+school's admin answered (closed as locked, ``corrections.closes_as``: ``demo_district``). Invented
+people and words; no figure of the demo changes."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Activity, Participation, School, User
+from portal.models import Activity, CorrectionRequest, Participation, School, User
 from portal.services import access, corrections
 
 #: (username, what their row should read, why); the first is declined, the second waits
@@ -37,3 +41,37 @@ def load(school: School) -> None:
         req = corrections.ask(act, who, corrections.ROW, wanted, reason)
         if n == 0:
             corrections.close(req, admin, corrections.DECLINED, DECLINED)
+
+
+#: What the participant on leave for an hour asks of the activity the reviewer credits next
+#: (:func:`ask_before`): their row, which the credit then leaves as it is.
+BEFORE_CREDIT = ("出席全程", "我当天全程在场，请假一小时是误登，请更正为出席。")
+#: What a district school's teacher asks while the school's year waits for the district (``demo_district``).
+BEFORE_ACCEPTANCE = ("请假 1 小时", "当天最后一小时我请假去接学生参加区运动会，已向教务处报备，考勤误记为出席。")
+
+
+def ask_row(act: Activity, asked: tuple[str, str], *, on_leave: bool) -> CorrectionRequest | None:
+    """A request about their own row (``asked``: what it should read, why) by the first of the
+    activity's participants (by id) on leave part of it (``on_leave``; else those who were not) whom
+    the portal offers one; None: nobody."""
+    leave = Participation.excused_hours > 0
+    people = db.session.execute(select(Participation.user_id).where(
+        Participation.activity_id == act.id, leave if on_leave else ~leave).order_by(Participation.user_id)).scalars()
+    for uid in people:
+        who = access.actor(uid, act.school_id)
+        if corrections.ROW in corrections.offered_now(act, who):
+            return corrections.ask(act, who, corrections.ROW, *asked)
+    return None
+
+
+def ask_before(act: Activity) -> list[int]:
+    """:data:`BEFORE_CREDIT` asked on ``act`` before the step that credits it: the ids asked,
+    for :func:`told` once the step closed them."""
+    req = ask_row(act, BEFORE_CREDIT, on_leave=True)
+    return [req.id] if req is not None else []
+
+
+def told(request_ids: list[int]) -> None:
+    """Their requesters told now that the step closed them (as the queued job would, then finding it written)."""
+    if request_ids:
+        corrections.tell_moved_on(request_ids)

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal import policy
+from portal import demo_corrections, policy
 from portal.demo import (
     DEMO_PASSWORD,
     DISTRICT,
@@ -34,6 +34,7 @@ from portal.registry import registry
 from portal.services import (
     access,
     activities,
+    corrections,
     districts,
     reminders,
     school_plans,
@@ -193,12 +194,17 @@ def load_district_demo() -> None:
         school, staff = _school(code, name, default.id, people)
         from_plan = _accepted_plan(school, staff, reviewer, year, default.id)
         _talk(school, staff, 25, "3", from_plan.get(25))
-        _talk(school, staff, 12, "2", from_plan.get(12))
+        # the accepted school's second talk waits for review when its year is first sent: a teacher
+        # asks to correct her row, and the district accepts the year before the admin answers
+        recent = _talk(school, staff, 12, "2", from_plan.get(12),
+                       phase=Phase.AWAITING_REVIEW if stage == "accepted" else Phase.CREDITED)
         _organised_by_the_mover(school, staff)
         if stage == "returned":  # held, not reviewed yet (sent back): its admin is warned before submitting again
             if (waiting := _talk(school, staff, 6, "2", phase=Phase.AWAITING_REVIEW)) is not None:
                 _sent_back(waiting, staff[1])
         admin = access.actor(staff[0].id, school.id)
+        asked = demo_corrections.ask_row(recent, demo_corrections.BEFORE_ACCEPTANCE, on_leave=False) \
+            if stage == "accepted" and recent is not None else None
         sub = submissions.submit(school, year, by=admin)
         seat = policy.Actor.of(reviewer.id, ["district_reviewer"])
         if stage == "returned":
@@ -206,9 +212,13 @@ def load_district_demo() -> None:
                                {str(staff[3].id): "缺少12月讲座的签到，请补录。"}, by=seat, district_id=default.id)
         elif stage == "accepted":  # accepted, reopened for a late correction, sent and accepted again
             submissions.decide(sub.id, True, "数据完整，予以认定。", by=seat, district_id=default.id)
+            if asked is not None:  # the admin answers after the acceptance: it closes as locked
+                corrections.close(asked, admin, corrections.DONE, "")
             submissions.reopen(sub.id, "学校申请补录一位教师的请假记录，重新开放本学年。",
                                by=policy.Actor.of(district_admin.id, DISTRICT[2]) if district_admin else seat,
                                district_id=default.id)
+            if recent is not None:  # reopened: the talk is reviewed and credited before the year is sent again
+                walk(recent, staff[0], staff[1], Phase.CREDITED, start=recent.state)
             again = submissions.submit(school, year, by=admin)
             submissions.decide(again.id, True, "补录后数据完整，予以认定。", by=seat, district_id=default.id)
     _moved_teacher(default.id, district_admin)

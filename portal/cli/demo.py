@@ -49,10 +49,11 @@ def demo_logins() -> list[str]:
     """Every demo login the command lists: the DEMO school's staff, the district's people, each
     district school's admin. Not the school's leaver (``LEFT_AFTER_LAST_YEAR``): holding no role
     any more, she may not sign in (``policy.may_sign_in``)."""
+    from portal.demo_declarations import DEPUTY
     from portal.demo_district import OTHER, OTHER_REVIEWER, REVIEWER, SCHOOLS, login_of
 
     admins = [login_of(code) for code, *_ in (*SCHOOLS, OTHER)]
-    return [u for u, *_ in STAFF] + [DISTRICT[0], REVIEWER[0], OTHER_REVIEWER[0], *admins]
+    return [u for u, *_ in STAFF] + [DEPUTY[0], DISTRICT[0], REVIEWER[0], OTHER_REVIEWER[0], *admins]
 
 
 def register(app: Flask) -> None:

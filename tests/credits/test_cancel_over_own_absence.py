@@ -30,12 +30,24 @@ def _school_admins(school_id: int) -> int:
         Membership.school_id == school_id, Membership.role == "school_admin", Membership.active.is_(True))).scalar_one()
 
 
+def _only_admin(admin_id: int) -> None:
+    """The demo's other school admin (its deputy head, ``demo_declarations``) taken off the staff
+    by the admin: the school's admin is the only one."""
+    from portal.models import School
+    from portal.services import access, staff
+
+    school = db.session.execute(select(School).where(School.code == "DEMO")).scalar_one()
+    staff.deactivate(school, _id("deputy"), by=access.actor(admin_id, school.id))
+    db.session.commit()
+
+
 def test_the_organiser_and_the_only_school_admin_both_present_may_cancel(client, demo):
     organiser, admin = api_login(client, "organizer"), api_login(client, "admin")
     me, boss, t2 = _id("organizer"), _id("admin"), _id("teacher2")
     people = [{"user_id": me, "role": "speaker"}, {"user_id": boss}, {"user_id": t2}]
     present = [{"user_id": me, "attended_hours": 5}, {"user_id": boss, "attended_hours": 5},
                {"user_id": t2, "attended_hours": 5}]
+    _only_admin(boss)
     first = _talk(organiser, people, "2026-11-30", "周一上午的专题讲座")
     second = _talk(organiser, people, "2026-12-01", "周二上午的专题讲座")
     assert _school_admins(db.session.get_one(Activity, first).school_id) == 1  # nobody else runs it
