@@ -71,6 +71,12 @@ def closes_as(act: Activity) -> str | None:
     return None
 
 
+def reads_as(req: CorrectionRequest, closes: str | None) -> str:
+    """The status ``req`` reads as, ``closes`` what it closes as (:func:`closes_as` of its
+    activity): an open one as that, the lists' rule (:func:`_reads_as`) for one request's page."""
+    return (closes or OPEN) if req.status == OPEN else req.status
+
+
 def activity_moved_on(s: Session, definition: WorkflowDefinition, act: Activity, to_state: str) -> None:
     """Called by the transition service inside its write, the activity's step taken: one that takes
     it into a phase past what a request asks (:data:`MOVED_ON_PHASES`: credited, or cancelled)

@@ -377,5 +377,7 @@ def test_a_request_that_can_no_longer_be_granted_waits_on_nobody(app, client, wo
         time_machine.move_to(utcnow() + timedelta(days=2 * 366))
     assert corrections.closes_as(db.session.get_one(Activity, act.id)) == how
     assert _waiting_everywhere(app, client, world) == (None, [], [how] * 3)
-    mine = login(app.test_client(), world.people["organizer"], world.school).get("/corrections?lang=zh_CN")
-    assert f'data-status="{how}"' in mine.get_data(as_text=True)
+    asker = login(app.test_client(), world.people["organizer"], world.school)
+    assert f'data-status="{how}"' in asker.get("/corrections?lang=zh_CN").get_data(as_text=True)
+    page = asker.get(f"/corrections/{_asked[0].id}?lang=zh_CN").get_data(as_text=True)  # its own page reads so too
+    assert f'data-testid="correction" data-status="{how}"' in page
