@@ -49,16 +49,18 @@ class CorrectionOut(Out):
     status: Status = Field(description="`moved_on`: the activity was credited or cancelled before it was closed; "
                                        "`locked`: the district accepted its semester before it was closed (nothing "
                                        "changes there); `year_over`: its school year was over (before the last) "
-                                       "before it was closed")
+                                       "before it was closed. An open request that can no longer be granted (its semester "
+                                       "accepted, its school year over) is listed as `locked` or `year_over`")
     asked_at: str
     closed_by: int | None = None
     closed_at: str | None = None
     close_reason: str
 
     @classmethod
-    def of(cls, row: CorrectionRequest, school: School) -> CorrectionOut:
+    def of(cls, row: CorrectionRequest, school: School, status: str | None = None) -> CorrectionOut:
+        """``status``: as the list reads it (``corrections.Row.status``), else the stored one."""
         return cls(id=row.id, activity_id=row.activity_id, requester_id=row.requester_id, kind=row.kind,  # type: ignore[arg-type]
-                   wanted=row.wanted, reason=row.reason, status=row.status,  # type: ignore[arg-type]
+                   wanted=row.wanted, reason=row.reason, status=status or row.status,  # type: ignore[arg-type]
                    asked_at=local_time(row.created_at, school), closed_by=row.closed_by,
                    closed_at=local_time(row.closed_at, school) if row.closed_at else None,
                    close_reason=row.close_reason)

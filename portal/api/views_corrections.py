@@ -72,7 +72,7 @@ def list_corrections() -> Corrections:
     who = ctx.actor(caller().user.id)
     rows, total = corrections.numbered(ctx.school.id, number=q.page, size=q.per_page,
                                        requester_id=None if policy.may_see_corrections(who) else who.user_id)
-    return Corrections(items=[CorrectionOut.of(r.request, ctx.school) for r in rows], page=q.page,
+    return Corrections(items=[CorrectionOut.of(r.request, ctx.school, r.status) for r in rows], page=q.page,
                        per_page=q.per_page, total=total, pages=(total + q.per_page - 1) // q.per_page)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,12 @@ def closes_as(act: Activity) -> str | None:
     if activities.year_over_refusal(act) is not None:
         return YEAR_OVER
     return None
+
+
+def reads_as(req: CorrectionRequest, closes: str | None) -> str:
+    """The status ``req`` reads as, ``closes`` what it closes as (:func:`closes_as` of its
+    activity): an open one as that, the lists' rule (:func:`_reads_as`) for one request's page."""
+    return (closes or OPEN) if req.status == OPEN else req.status
 
 
 def activity_moved_on(s: Session, definition: WorkflowDefinition, act: Activity, to_state: str) -> None:
@@ -313,6 +319,7 @@ class Row(NamedTuple):
     title: str
     requester: str
     closer: str | None
+    status: str  # as it reads (:func:`_reads_as`): an open one that can no longer be granted reads as closed
 
 
 #: A list's sort (newest first) and page size: the web's keyset pages (``paging``), the API's numbered ones.
@@ -320,17 +327,33 @@ KEYS = (Key(CorrectionRequest.created_at, datetime, descending=True), Key(Correc
 PAGE_SIZE = 20
 
 
+def _reads_as(school_id: int) -> ColumnElement[str]:
+    """A request's status as the lists and the to-do list read it, over its row and its activity's
+    (joined): an open one that can no longer be granted — its semester accepted by the district,
+    or its school year over — reads as what it closes as (:func:`closes_as`, in SQL: the lock's
+    own clause, and the first school year still written into, ``policy.first_year_to_date``), so
+    no admin is asked for what they cannot do. One moved on was closed by its step already."""
+    this_year = activities.school_year_now(db.session.get_one(School, school_id))
+    return case(
+        (CorrectionRequest.status != OPEN, CorrectionRequest.status),
+        (locks.locked_clause(Activity.school_id, Activity.school_year, Activity.semester), LOCKED),
+        (Activity.school_year < policy.first_year_to_date(this_year), YEAR_OVER),
+        else_=OPEN)
+
+
 def _query(school_id: int, status: str | None, requester_id: int | None) -> Select:
-    """The school's requests with their activity's title and who asked and closed them: open ones
-    (``status``), or one person's (``requester_id``); not sorted."""
+    """The school's requests with their activity's title, who asked and closed them and the status
+    they read as (:func:`_reads_as`): those reading as ``status``, or one person's
+    (``requester_id``); not sorted."""
     closer = db.aliased(User)
-    q = (select(CorrectionRequest, Activity.title, User.display_name, closer.display_name)
+    reads_as = _reads_as(school_id)
+    q = (select(CorrectionRequest, Activity.title, User.display_name, closer.display_name, reads_as)
          .join(Activity, Activity.id == CorrectionRequest.activity_id)
          .join(User, User.id == CorrectionRequest.requester_id)
          .outerjoin(closer, closer.id == CorrectionRequest.closed_by)
          .where(CorrectionRequest.school_id == school_id))
     if status is not None:
-        q = q.where(CorrectionRequest.status == status)
+        q = q.where(reads_as == status)
     if requester_id is not None:
         q = q.where(CorrectionRequest.requester_id == requester_id)
     return q
@@ -361,11 +384,12 @@ def numbered(school_id: int, *, requester_id: int | None, number: int, size: int
 
 
 def waiting_on(school_id: int, actor: policy.Actor) -> tuple[int, datetime | None]:
-    """The open requests ``actor`` may close (not their own) and the oldest's time: one statement
-    (the to-do list's)."""
+    """The requests ``actor`` may close (not their own) that read as open (:func:`_reads_as`: not
+    those that can no longer be granted) and the oldest's time: one statement (the to-do list's)."""
     n, oldest = db.session.execute(
-        select(func.count(), func.min(CorrectionRequest.created_at)).where(
-            CorrectionRequest.school_id == school_id, CorrectionRequest.status == OPEN,
+        select(func.count(), func.min(CorrectionRequest.created_at))
+        .join(Activity, Activity.id == CorrectionRequest.activity_id).where(
+            CorrectionRequest.school_id == school_id, _reads_as(school_id) == OPEN,
             CorrectionRequest.requester_id != actor.user_id)).one()
     return int(n or 0), oldest
 

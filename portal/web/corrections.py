@@ -90,10 +90,12 @@ def show(request_id: int) -> Any:
     elif request.method == "POST":
         error, status = _("The form expired: send it again."), 400
     act = db.session.get_one(Activity, req.activity_id)
+    closes_as = corrections.closes_as(act)
     people = {u.id: u for u in db.session.query(User).filter(User.id.in_({req.requester_id, req.closed_by or 0}))}
     return render_template(
-        "corrections/show.html", req=req, act=act, asker=people.get(req.requester_id),
-        closer=people.get(req.closed_by or 0), closes_as=corrections.closes_as(act), error=error, reason=reason,
+        "corrections/show.html", req=req, act=act, reads_as=corrections.reads_as(req, closes_as),
+        asker=people.get(req.requester_id),
+        closer=people.get(req.closed_by or 0), closes_as=closes_as, error=error, reason=reason,
         form=ConfirmForm(), may_close=req.status == corrections.OPEN and policy.may_close_correction(
             actor, req.requester_id), own=req.requester_id == actor.user_id, reason_max=corrections.REASON_MAX,
     ), status

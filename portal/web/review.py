@@ -563,11 +563,21 @@ def bulk():
             .where(Activity.id.in_(ids), Activity.school_id == require_school().id)
         ).all()
     }
+    refused: dict[str, list[str]] = {}  # each refusal's words: the titles it refused
     for activity_id in dict.fromkeys(ids):
         error = _fire(activity_id, action, seen_version=request.form.get(f"version-{activity_id}"))
         title, type_key = titles.get(activity_id, ("", ""))
         _report(activity_id, title, error, action, type_key)
-        done += 0 if error and not isinstance(error, Already) else 1
+        if error and not isinstance(error, Already):
+            refused.setdefault(error, []).append(title)
+        else:
+            done += 1
     flash(ngettext("%(done)s of %(num)s activity done.", "%(done)s of %(num)s activities done.", len(set(ids)),
                    done=done), "info")
+    # why the others were not, at the top too (their cards may be on another page, or gone): one
+    # line for each refusal's words, after the titles it refused (none known: not found, the words alone)
+    for reason, refused_titles in refused.items():
+        named = _(", ").join(f"“{t}”" for t in refused_titles if t)
+        flash(_("Not done: %(why)s", why=_("%(name)s: %(message)s", name=named, message=reason) if named else reason),
+              "warning")  # the card's own says it "danger"
     return _back_to_queue()

@@ -338,3 +338,46 @@ def test_a_request_open_when_its_school_year_is_over_closes_saying_so(app, clien
         testid="correction-year-over", page="该活动所在学年已结束", status="已关闭：该学年已结束，无法更改",
         notice="该学年已结束，无法更改"))
 
+
+
+def _waiting_everywhere(app, client, w) -> tuple[str | None, list[str], list[str]]:
+    """What waits on the admin: the home's to-do count of requests (None: no item), the statuses
+    /corrections lists as waiting, and the statuses the API lists (by id)."""
+    admin = login(app.test_client(), w.people["admin"], w.school)
+    home = admin.get("/?lang=zh_CN").get_data(as_text=True)
+    todo = re.search(r'data-testid="todo-corrections_waiting" data-count="(\d+)"', home)
+    page = admin.get("/corrections?lang=zh_CN").get_data(as_text=True)
+    section = page.split('data-testid="corrections-waiting"')[1].split("</section>")[0]
+    items = _api(client, w.people["admin"]).get("/api/v1/corrections").get_json()["items"]
+    return (todo.group(1) if todo else None, re.findall(r'data-status="(\w+)"', section),
+            [i["status"] for i in sorted(items, key=lambda i: i["id"])])
+
+
+@pytest.mark.parametrize("how", ["locked", "year_over"])
+def test_a_request_that_can_no_longer_be_granted_waits_on_nobody(app, client, world, time_machine, how):
+    """Open when its semester is accepted, or still open once its school year is over, a request
+    can no longer be granted (``corrections.closes_as``): the admin's to-do no longer counts it
+    (the home's cached part: a new data stamp on the accept, a new day at the year's end), the
+    waiting list of /corrections no longer lists it, and both lists — the web's and the API's — read
+    it as closed as locked or year over: one rule, ``corrections._reads_as``."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from portal.timeutil import utcnow
+
+    act, _asked = _three_asked(world)
+    assert _waiting_everywhere(app, client, world) == ("3", ["open"] * 3, ["open"] * 3)
+    if how == "locked":
+        _accepted(world, act)
+        db.session.execute(update(School).where(School.id == world.school.id)  # as the accept does (its restamp)
+                           .values(data_version=School.data_version + 1))
+        db.session.commit()
+    else:
+        time_machine.move_to(utcnow() + timedelta(days=2 * 366))
+    assert corrections.closes_as(db.session.get_one(Activity, act.id)) == how
+    assert _waiting_everywhere(app, client, world) == (None, [], [how] * 3)
+    asker = login(app.test_client(), world.people["organizer"], world.school)
+    assert f'data-status="{how}"' in asker.get("/corrections?lang=zh_CN").get_data(as_text=True)
+    page = asker.get(f"/corrections/{_asked[0].id}?lang=zh_CN").get_data(as_text=True)  # its own page reads so too
+    assert f'data-testid="correction" data-status="{how}"' in page

@@ -237,6 +237,7 @@ def test_nobody_rewrites_the_attendance_of_a_year_before_the_last(site, as_user)
     note = page.split('data-testid="attendance-year-over"', 1)[1].split("</div>", 1)[0]
     assert f"{said}学年已结束" in note
     assert 'data-testid="attendance-submit" disabled' in page
+    assert 'data-testid="fill-attendance"' not in page  # nothing offered that cannot be saved
     sent = web.post(f"/activities/{waiting.id}/attendance", data={
         f"attended-{teacher_id}": "0", f"absent-{teacher_id}": str(waiting.hours), f"excused-{teacher_id}": "0"})
     assert sent.status_code == 409

@@ -66,6 +66,32 @@ def test_review_refusals_sit_on_the_card_in_words(site, as_user):
     assert 'data-testid="flash-danger"' in card
 
 
+def test_a_bulk_approval_says_at_the_top_why_each_was_not_done(site, as_user):
+    """「已完成 0 / 5 项活动」 said nothing of why: the top says each refusal's words (those on the
+    card, the catalogue's) after the titles it refused, and one not found by its words alone."""
+    with site.app_context():
+        held = list(db.session.execute(
+            select(Activity.id, Activity.title).where(Activity.state == "held").order_by(Activity.id)).all())
+    reviewer = as_user("reviewer")
+    ids = [str(aid) for aid, _title in held] + ["999999"]
+    page = reviewer.post("/review/bulk?lang=zh_CN", data={"action": "approve", "ids": ids},
+                         follow_redirects=True).get_data(as_text=True)
+    with site.app_context():
+        refused = list(db.session.execute(select(Activity.id, Activity.title).where(
+            Activity.id.in_([aid for aid, _t in held]), Activity.state == "held").order_by(Activity.id)).all())
+    assert refused
+    top = [re.sub(r"\s+", " ", m).strip() for m in re.findall(
+        r'alert-dismissible fade show" role="alert" data-testid="flash-warning">(.*?)<button', page, re.S)]
+    assert top and all(m.startswith("未完成：") for m in top), top
+    cards = {aid: page.split(f'id="activity-{aid}"')[1].split('data-testid="flash-danger"')[1].split("</div>")[0]
+             for aid, _title in refused}  # the card's own words, there as before
+    for aid, title in refused:
+        line = next(m for m in top if f"“{title}”" in m)
+        assert re.sub(r"\s+", " ", cards[aid].split(">", 1)[1]).strip() in line, (line, cards[aid])
+    assert "未完成：找不到该活动" in top  # the id no activity has: the words alone
+    assert not any(ASCII_WORD.search(m) or "999999" in m for m in top), top
+
+
 def test_no_english_codes_on_chinese_pages(site, as_user):
     admin = as_user("admin")
     html = admin.get("/admin/audit").get_data(as_text=True)
