@@ -88,6 +88,12 @@ def test_the_district_sees_the_month_that_ended_as_the_school_does(app, s1, staf
     assert counts[1] == {"met": 0, "short": 6, "not_recognised": 0, "exempt": 0}
     # reading wrote nothing
     assert db.session.query(TeacherYearRow).count() == rows_before
+    # the year over by the school's clock (its cached district figure was of a year under way):
+    # short is said now, on the school's pages and in the district's counts alike
+    _at(time_machine, _noon("2027-09-15"))
+    db.session.expire_all()
+    assert _summary(s1) == {"short": 6}
+    assert _district(client, token, "S1") == {"short": 6}
 
 
 def _rows(user_id: int) -> list[tuple]:

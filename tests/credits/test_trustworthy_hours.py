@@ -376,6 +376,33 @@ def test_the_district_passes_excused_hours_to_the_policy_like_the_school_pages(m
         assert row.by_status["met"] == 0  # t1 has 60 hours, but the district's policy saw the excused ones
 
 
+def test_the_district_counts_a_year_under_way_as_the_school_pages_until_it_ends(s1, staff, time_machine):
+    """The district's live counts read each year as the school's pages do (``assessment.so_far``):
+    a year under way has nobody short yet — in progress — and once its last day is past by the
+    school's clock, short is said, though nothing was written (the cached figure was of the year
+    under way; the school asks no notes monthly, so no month's end renews it)."""
+    time_machine.move_to(utcnow().replace(year=2026, month=12, day=7, hour=4), tick=False)
+    credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="2")
+    db.session.commit()
+
+    def counts() -> dict[str, int]:
+        row = next(r for r in overview.district_overview(YEAR) if r.school.id == s1.id)
+        return {k: v for k, v in row.by_status.items() if v}
+
+    def shown() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for ty in credits.school_summary(s1, YEAR):
+            out[ty.shown.status] = out.get(ty.shown.status, 0) + 1
+        return out
+
+    under_way = counts()
+    assert under_way == shown() and under_way.get("in_progress", 0) > 0 and "short" not in under_way
+    time_machine.move_to(utcnow().replace(year=2027, month=9, day=15, hour=4), tick=False)
+    db.session.expire_all()
+    over = counts()
+    assert over == shown() and over.get("short") == under_way["in_progress"] and "in_progress" not in over
+
+
 def test_every_view_of_a_teacher_year_agrees(s1, staff):
     t1, t2 = staff["t1"], staff["t2"]
     credited(s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee")], hours="3",
