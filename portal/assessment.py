@@ -7,7 +7,7 @@ editing the core (the first implementation returning a verdict wins).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,6 +19,10 @@ STATUSES = (MET, SHORT, NOT_RECOGNISED, EXEMPT)
 #: Not a verdict: how a verdict of the hours reads in a period that does not end the year (a
 #: first semester's submission, :func:`period_status`) — the year's requirement is still to come.
 IN_PROGRESS = "in_progress"
+#: The order every page lists the statuses in (a table's columns, a chart's legend): the verdicts
+#: and, where a year under way is counted (:func:`counts_so_far`) or a first semester's round
+#: read (:func:`period_status`), in progress.
+SHOWN_ORDER = (MET, IN_PROGRESS, SHORT, NOT_RECOGNISED, EXEMPT)
 
 RETIREMENT_AGE = {"F": 50, "M": 55}  # seeds: women 50, men 55, reached by 31 December
 
@@ -57,9 +61,21 @@ def so_far(status: str, reason: str, under_way: bool) -> tuple[str, str]:
     (:func:`period_status`); its reason stays — what is missing so far (a writing quota). What is
     reached stands as soon as it is: met, and an exemption (the school's decision) and a year
     voided by absence (the semester's absence is counted already) read as they are. A year that
-    is over, or closed, reads its verdict. The district's counts and the rounds a school sends
-    keep the verdict itself."""
+    is over, or closed, reads its verdict; so do the district's live counts of its schools
+    (:func:`counts_so_far`). The rounds a school sends keep the verdict they froze, read as
+    :func:`period_status` says."""
     return (IN_PROGRESS if under_way and status == SHORT else status), reason
+
+
+def counts_so_far(by_status: Mapping[str, int], under_way: bool) -> dict[str, int]:
+    """Teachers by verdict (``by_status``) as the district's live counts of a year read them: each
+    verdict as :func:`so_far` reads it, so a year under way counts in progress whom no school
+    page calls short. Every status of :data:`SHOWN_ORDER` keyed, none lost."""
+    out = dict.fromkeys(SHOWN_ORDER, 0)
+    for status, n in by_status.items():
+        shown = so_far(status, "", under_way)[0]
+        out[shown] = out.get(shown, 0) + n
+    return out
 
 
 @dataclass(frozen=True)

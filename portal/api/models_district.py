@@ -202,7 +202,8 @@ class SchoolFigures(Out):
     name: str
     staff: int
     teachers: int
-    by_status: dict[str, int]
+    by_status: dict[str, int] = Field(description="teachers per status (met, in_progress, short, not_recognised, exempt): "
+                                      "of a year still under way, nobody is short yet — in progress, as the school's pages say")
     hours: float = Field(description="hours credited, in steps of 0.5; a teacher whose year is not recognised adds none")
 
     @classmethod

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from portal.activity_types import evidence_counts
-from portal.assessment import EXEMPT, MET
+from portal.assessment import EXEMPT, MET, counts_so_far
 from portal.database import CompiledOnce, constant, in_constants, keep_compiled, read_rows
 from portal.extensions import db
 from portal.hours import present_at_most
@@ -61,7 +61,7 @@ from portal.services.ledger import (
 from portal.services.snapshots import activity_snapshot
 from portal.services.stints import away_clause, theirs
 from portal.sorting import by_pinyin
-from portal.timeutil import utcnow
+from portal.timeutil import to_local, utcnow, year_bounds
 from workflows.definition import Phase
 
 EDITABLE = tuple(p for p in Phase if p.editable)
@@ -886,7 +886,7 @@ class SchoolRow:
     school: School
     staff: int
     teachers: int
-    by_status: dict[str, int]  # met / short / not_recognised / exempt → teachers
+    by_status: dict[str, int]  # assessment.SHOWN_ORDER → teachers, a year under way read so far
     hours: Decimal
 
     @property
@@ -906,7 +906,10 @@ class SchoolRow:
 
 def district_overview(year: str, subset: list[School] | None = None, district_id: int | None = None) -> list[SchoolRow]:
     """One row per school (of ``subset``, else every school of ``district_id``, else every
-    school): staff, teachers by status, hours credited in ``year``.
+    school): staff, teachers by status, hours credited in ``year``. The statuses read as the
+    school's pages read them (``assessment.counts_so_far``): of a year still under way at the
+    school — its last day not past by the school's clock, not closed by the district — nobody
+    is short yet (进行中).
 
     Each school's figures are cached under its data stamp (``portal.page_cache``); only the
     schools whose data changed since are computed again, together, by
@@ -916,7 +919,7 @@ def district_overview(year: str, subset: list[School] | None = None, district_id
     now = utcnow()
     figures = cached_per_school("district-row", chosen, (year,), lambda changed: _district_figures(changed, year),
                                 # a month's end moves the verdicts of a school that asks notes each month
-                                lambda s: (quotas.month_turned(s.rule, year, s.timezone, now),))
+                                lambda s: (quotas.month_turned(s.rule, year, s.timezone, now), _year_over(s, year, now)))
     return [SchoolRow(s, *figures[s.id]) for s in chosen]
 
 
@@ -953,4 +956,20 @@ def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, i
         ).all()
     )
     counts = teacher_years.counts_by_school(year, subset)
-    return {sid: (staff_count.get(sid, 0), *counts[sid]) for sid in ids}
+    now = utcnow()
+    # an acceptance stamps the school anew (its cached figure is computed again), a year's end
+    # is in the cache key (:func:`_year_over`)
+    going = [s.id for s in subset if not _year_over(s, year, now)]
+    closed = teacher_years.closed_schools(year, going) if going else set()
+    out: dict[int, tuple[int, int, dict[str, int], Decimal]] = {}
+    for sid in ids:
+        teachers, by_status, hours = counts[sid]
+        shown = counts_so_far(by_status, sid in going and sid not in closed)
+        out[sid] = (staff_count.get(sid, 0), teachers, shown, hours)
+    return out
+
+
+def _year_over(school: School, year: str, now: datetime) -> bool:
+    """Whether ``year``'s last day is past by ``school``'s clock (``credits``' rule of a year
+    under way, the district's closing aside)."""
+    return to_local(now, school.timezone).date() > year_bounds(year)[1]

@@ -294,7 +294,7 @@ def counts_by_school(year: str, subset: list[School]) -> dict[int, tuple[int, di
     # rows written before a month's end moved their verdicts: not the day's, unless the district
     # closed the year (kept as accepted; asked only when some school's rows are that old)
     old = [s.id for s in subset if s.id in written and outdated(s, year, written[s.id], now)]
-    for sid in set(old) - (_accepted(year, old) if old else set()):
+    for sid in set(old) - (closed_schools(year, old) if old else set()):
         del out[sid]
     missing = [s for s in subset if s.id not in out]
     if missing:
@@ -362,7 +362,7 @@ def data_years() -> list[str]:
     return sorted(found)
 
 
-def _accepted(year: str, among: Collection[int] | None = None) -> set[int]:
+def closed_schools(year: str, among: Collection[int] | None = None) -> set[int]:
     """Schools (of ``among``, when given) whose ``year`` the district closed: their rows stay as
     accepted, whatever a rebuild would compute today (the database refuses to write them, see
     :func:`years_of`)."""
@@ -380,7 +380,7 @@ def rebuild(years: list[str] | None = None) -> int:
     schools = list(db.session.execute(select(School).order_by(School.id)).scalars())
     written = 0
     for year in years or data_years():
-        kept = _accepted(year)
+        kept = closed_schools(year)
         db.session.execute(
             delete(TeacherYearRow).where(TeacherYearRow.school_year == year, TeacherYearRow.school_id.not_in(kept))
         )

@@ -458,6 +458,8 @@ def init_app(app: Flask) -> None:
         may=may,
         status_label=messages.status_label,
         IN_PROGRESS=assessment.IN_PROGRESS,  # a first semester's round: the year not judged yet
+        # the statuses in the order tables and legends list them, and the one a share is of
+        ASSESSMENT=SimpleNamespace(ORDER=assessment.SHOWN_ORDER, MET=assessment.MET),
         reason_label=messages.reason_label,
         left_school_label=lambda: messages.label(messages.LEFT_SCHOOL),  # 已离校, as a summary marks it
         status_style=lambda status: messages.STATUS_STYLES.get(status, "light"),

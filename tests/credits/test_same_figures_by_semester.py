@@ -201,13 +201,14 @@ def district_side(walk: Walk, audit: Audit, words: Words, code: str) -> None:
     summary_page(audit, "summary page (district)", client, code, YEAR, f"&school={code}")
     doc = page(client, f"/district?year={YEAR}")
     met = text_of(by_testid(doc, f"met-{code}")).split(" / ")
-    audit.counted("district page", code, YEAR, met=int(met[0]),
+    audit.counted("district page", code, YEAR, so_far=True, met=int(met[0]),
+                  in_progress=int(text_of(by_testid(doc, f"in-progress-{code}"))),
                   short=int(text_of(by_testid(doc, f"short-{code}"))),
                   not_recognised=int(text_of(by_testid(doc, f"not-recognised-{code}"))),
                   exempt=int(text_of(by_testid(doc, f"exempt-{code}"))),
                   hours=hours(text_of(by_testid(doc, f"hours-{code}"))))
     for row in get_ok(client, f"/api/v1/district/schools?year={YEAR}", headers=auth).get_json():
-        audit.counted("API district/schools", row["school"], YEAR, teachers=row["teachers"],
+        audit.counted("API district/schools", row["school"], YEAR, so_far=True, teachers=row["teachers"],
                       hours=hours(row["hours"]), **row["by_status"])
     dash = get_ok(client, f"/api/v1/district/dashboard?year={YEAR}", headers=auth).get_json()
     charted = sum((hours(h) for h in dash["hours_by_type"].values()), ZERO)

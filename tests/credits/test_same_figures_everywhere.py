@@ -186,12 +186,15 @@ class Audit:
         if got != want:
             self.problems.append(f"{surface}: {school} {year} lists {got}, expected {want}")
 
-    def counted(self, surface: str, school: str, year: str, **got: Any) -> None:
-        """``surface`` counted the school's teachers per status (and its hours) as the reference does."""
+    def counted(self, surface: str, school: str, year: str, *, so_far: bool = False, **got: Any) -> None:
+        """``surface`` counted the school's teachers per status (and its hours) as the reference does:
+        ``so_far``, a live count, as a person reads each year (a year under way nobody's short yet,
+        ``Reference.shown``); else the verdicts, as a round froze them."""
         self.read[surface] += 1
         self.compared += len(got)
         mine = [r for (s, _u, y), r in self.ref.items() if s == school and y == year]
-        want = {"met": 0, "short": 0, "not_recognised": 0, "exempt": 0, **Counter(r.status for r in mine),
+        want = {st: 0 for st in (*STATUSES, IN_PROGRESS)} | {
+                **Counter((r.shown or r.status) if so_far else r.status for r in mine),
                 "teachers": len(mine), "hours": recognised(mine)}
         for name, value in got.items():
             if value != want[name]:
@@ -983,7 +986,8 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
             for code in codes[district_id]:
                 met = re.match(r"(\d+) / (\d+)", text_of(by_testid(doc, f"met-{code}")))
                 assert met is not None, code
-                audit.counted("district page", code, year, met=int(met.group(1)),
+                audit.counted("district page", code, year, so_far=True, met=int(met.group(1)),
+                              in_progress=int(text_of(by_testid(doc, f"in-progress-{code}"))),
                               short=int(text_of(by_testid(doc, f"short-{code}"))),
                               not_recognised=int(text_of(by_testid(doc, f"not-recognised-{code}"))),
                               exempt=int(text_of(by_testid(doc, f"exempt-{code}"))),
@@ -991,7 +995,7 @@ def district_surfaces(app: Flask, audit: Audit, words: Words, years: list[str]) 
                 assignable = int(met.group(2)) + int(text_of(by_testid(doc, f"exempt-{code}")))
                 audit.counted("district page (assessed + exempt)", code, year, teachers=assignable)
             for row in get_ok(client, f"/api/v1/district/schools?year={year}", headers=auth).get_json():
-                audit.counted("API district/schools", row["school"], year, teachers=row["teachers"],
+                audit.counted("API district/schools", row["school"], year, so_far=True, teachers=row["teachers"],
                               hours=hours(row["hours"]), **row["by_status"])
             # the dashboard's shares are of the submitted figures (latest round of each school), and
             # every surface of a round reads it as the round does: a first semester's is half the year

@@ -334,9 +334,9 @@ def test_the_district_counts_exempt_teachers_apart_and_never_as_met(app, s1, sta
     row = next(r for r in overview.district_overview(YEAR) if r.school.id == s1.id)
     summary = credits.school_summary(s1, YEAR)
     by_status: dict[str, int] = {}
-    for ty in summary:
-        by_status[ty.assessment.status] = by_status.get(ty.assessment.status, 0) + 1
-    assert row.by_status == {**{s: 0 for s in ("met", "short", "not_recognised", "exempt")}, **by_status}
+    for ty in summary:  # as the school's pages read them (a year under way: nobody short yet)
+        by_status[ty.shown.status] = by_status.get(ty.shown.status, 0) + 1
+    assert row.by_status == {**{s: 0 for s in ("met", "in_progress", "short", "not_recognised", "exempt")}, **by_status}
     assert row.met == 0 and row.by_status["exempt"] == 2 and row.met_share == 0.0
     assert row.assessed == row.teachers - 2
     client = app.test_client()
@@ -369,8 +369,39 @@ def test_the_district_passes_excused_hours_to_the_policy_like_the_school_pages(m
         assert credits.teacher_year(t1, s1, YEAR).assessment.status == "short"
         row = next(r for r in overview.district_overview(YEAR) if r.school.id == s1.id)
         summary = credits.school_summary(s1, YEAR)
-        assert row.by_status["short"] == sum(1 for ty in summary if ty.assessment.status == "short")
+        # short, or in progress while the year is under way: as the school's pages read it
+        assert row.by_status["short"] + row.by_status["in_progress"] == sum(
+            1 for ty in summary if ty.assessment.status == "short")
+        assert row.by_status["short"] == sum(1 for ty in summary if ty.shown.status == "short")
         assert row.by_status["met"] == 0  # t1 has 60 hours, but the district's policy saw the excused ones
+
+
+def test_the_district_counts_a_year_under_way_as_the_school_pages_until_it_ends(s1, staff, time_machine):
+    """The district's live counts read each year as the school's pages do (``assessment.so_far``):
+    a year under way has nobody short yet — in progress — and once its last day is past by the
+    school's clock, short is said, though nothing was written (the cached figure was of the year
+    under way; the school asks no notes monthly, so no month's end renews it)."""
+    time_machine.move_to(utcnow().replace(year=2026, month=12, day=7, hour=4), tick=False)
+    credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="2")
+    db.session.commit()
+
+    def counts() -> dict[str, int]:
+        row = next(r for r in overview.district_overview(YEAR) if r.school.id == s1.id)
+        return {k: v for k, v in row.by_status.items() if v}
+
+    def shown() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for ty in credits.school_summary(s1, YEAR):
+            out[ty.shown.status] = out.get(ty.shown.status, 0) + 1
+        return out
+
+    read = shown()  # (the school's summary first: what it writes, it writes before the district caches)
+    under_way = counts()
+    assert under_way == read and under_way.get("in_progress", 0) > 0 and "short" not in under_way
+    time_machine.move_to(utcnow().replace(year=2027, month=9, day=15, hour=4), tick=False)
+    db.session.expire_all()
+    over = counts()
+    assert over == shown() and over.get("short") == under_way["in_progress"] and "in_progress" not in over
 
 
 def test_every_view_of_a_teacher_year_agrees(s1, staff):

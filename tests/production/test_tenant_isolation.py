@@ -26,6 +26,9 @@ from tests.support import factories as f
 
 B_MARKER = "乙校QZX"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+#: an id and a school code nothing holds: what B's answer is compared with (a refusal must not
+#: tell that B's thing exists: another school's thing is not found, as a missing one)
+MISSING_ID, MISSING_CODE = 987654321, "NOSUCHQZ"
 ALLOWED_AS_A = {403, 404, 405}
 ALLOWED_ANONYMOUS = {401, 403, 404, 405}
 
@@ -137,6 +140,14 @@ def _redirect_away(response, values: dict) -> bool:
     return not any(f"/{v}" in target for v in values.values())
 
 
+def _missing(app, rule: Rule, values: dict, url: str, b: Tenant) -> str:
+    """``url`` with every id and school code of B replaced by one nothing holds."""
+    gone = {k: MISSING_ID if isinstance(v, int) else MISSING_CODE if v == b.school.code else v for k, v in values.items()}
+    with app.test_request_context():
+        out = app.url_for(rule.endpoint, **gone, _method="GET")
+    return out + url[len(url.split("?")[0]):] if "?" in url and "?" not in out else out
+
+
 def _walk(app, a, super_a, b, logged_in: bool) -> tuple[int, list[str]]:
     b_values = _b_values(b)
     a_ids = _a_ids(a, super_a)
@@ -188,6 +199,11 @@ def _walk(app, a, super_a, b, logged_in: bool) -> tuple[int, list[str]]:
                         continue  # a form post refused with a flash and a redirect back (B unchanged: checked)
                     if logged_in and r.status_code not in ALLOWED_AS_A:
                         problems.append(f"status: {where}")
+                    if logged_in and method == "GET" and r.status_code == 403:
+                        missing = _missing(app, rule, values, url, b)
+                        m = client.get(missing, headers=headers)
+                        if m.status_code != r.status_code:
+                            problems.append(f"tells it exists: {where}, but {missing} → {m.status_code}")
                     if not logged_in and r.status_code not in ALLOWED_ANONYMOUS and not _is_login_redirect(r):
                         problems.append(f"status: {where}")
     return requests, problems
