@@ -314,8 +314,7 @@ def _freeze(school: School, year_text: str, sem: int, by: policy.Actor) -> tuple
         if _accepted_already(school.id, year_text, sem):
             raise Conflict(msg("submission.already_accepted", year=SchoolYear.said(year_text)), status=ACCEPTED)
         _require_begun(school, year_text, sem)
-        if not credits.year_on_record(school, year_text, utcnow()):  # not a round of 0 teachers: nothing of it to send
-            raise Conflict(msg("submission.not_on_record", year=SchoolYear.said(year_text)), school_year=year_text)
+        _require_on_record(school, year_text)
         from portal.reports import exports  # reports → services: imported on use
 
         rows = credits.year_rows([school], year_text)[school.id]
@@ -647,6 +646,25 @@ def _require_begun(school: School, school_year: str, semester: int) -> None:
             raise Conflict(msg("submission.not_begun", year=SchoolYear.said(school_year), day=begins.isoformat()))
         raise Conflict(msg("submission.semester_not_begun", year=SchoolYear.said(school_year), semester=Semester(semester),
                            day=begins.isoformat()))
+
+
+def _require_on_record(school: School, school_year: str) -> None:
+    """Not a round of 0 teachers: a year the school recorded nothing of has nothing to send
+    (``credits.years_on_record``, asked at the write's instant as :func:`_require_begun` is)."""
+    if not credits.year_on_record(school, school_year, utcnow()):
+        raise Conflict(msg("submission.not_on_record", year=SchoolYear.said(school_year)), school_year=school_year)
+
+
+def refused_whole_year(school: School, school_year: str) -> Conflict | None:
+    """Why no period of ``school_year`` may be submitted at all, whatever its round (the page
+    then offers no form and says this): the year has not begun, or it is on no record. The
+    refusals the submission itself meets, in the same words."""
+    try:
+        _require_begun(school, school_year, WHOLE_YEAR)
+        _require_on_record(school, school_year)
+    except Conflict as refused:
+        return refused
+    return None
 
 
 def _accepted_already(school_id: int, school_year: str, semester: int) -> bool:

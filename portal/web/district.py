@@ -270,6 +270,10 @@ def evidence(submission_id: int, evidence_id: int) -> Response:
 # -- the school admin submits the year -------------------------------------------------------
 
 
+def _said(refused: DomainError | None) -> str | None:
+    return tr(refused) if refused is not None else None
+
+
 @bp.route("/submission", methods=["GET", "POST"])
 @allowed(policy.may_submit_year)
 def school_submission():
@@ -296,7 +300,8 @@ def school_submission():
         "district/school_submission.html", school=school, year=year, periods=periods, district=district,
         teacher_names=submissions.commented_teachers([step for _sub, steps, _c, _r in periods for step in steps]),
         type_names=_type_names(),
-        by_semester=by_semester, unfinished=submissions.unfinished_before_submitting(
+        by_semester=by_semester, refused=_said(submissions.refused_whole_year(school, year)),
+        unfinished=submissions.unfinished_before_submitting(
             school.id, year, (1, 2) if by_semester else (WHOLE_YEAR,), rounds),
     )
 

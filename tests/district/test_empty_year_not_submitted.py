@@ -56,3 +56,29 @@ def test_the_page_and_the_api_refuse_it_and_write_nothing(app, world):
                                headers={**headers, "Accept-Language": "zh-CN"})
     assert r.status_code == 409 and r.get_json()["message"].startswith("本校2020—2021学年没有任何记录"), r.get_json()
     assert _count() == 0
+
+
+def test_the_page_offers_no_form_for_a_year_it_would_refuse(app, world):
+    """The submission page offered its form for a year on no record and for a year not begun,
+    and only the post was refused; now it says the refusal instead (the service's words) and
+    offers the form for a year that may be submitted."""
+    from lxml import html as lxml_html
+
+    from portal.timeutil import current_school_year
+
+    def page(year: str):
+        r = login(app.test_client(), world.staff["admin"], world.s1).get(f"/submission?year={year}&lang=zh_Hans_CN")
+        assert r.status_code == 200
+        doc = lxml_html.fromstring(r.get_data(as_text=True))
+        said = doc.xpath('.//*[@data-testid="submit-refused"]')
+        return bool(doc.xpath('.//*[@data-testid="submit-form"]')), said[0].text_content().strip() if said else None
+
+    form, said = page(EMPTY)
+    assert not form and said is not None and said.startswith("本校2020—2021学年没有任何记录"), said
+    start = int(current_school_year(world.s1.timezone)[:4]) + 1
+    form, said = page(f"{start}-{start + 1}")
+    assert not form and said is not None and f"{start}—{start + 1}" in said, said
+    hold_year(world.s1, world.staff["admin"], HELD)
+    db.session.commit()
+    assert page(HELD) == (True, None)
+    assert page(current_school_year(world.s1.timezone)) == (True, None)
