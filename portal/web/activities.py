@@ -994,6 +994,8 @@ def attendance(activity_id: int):
         tally=tally, closed=not registry().phase(act.type_key, act.state).editable,
         not_started=not activities.has_started(act),
         year_over=tr(over) if (over := activities.year_over_refusal(act)) else None,
+        year_locked=(tr(coded("year.locked", year=SchoolYear.said(act.school_year)))
+                     if locks.is_locked(act.school_id, act.school_year, act.semester) else ""),
     ), status
 
 

@@ -80,6 +80,23 @@ def test_attendance_and_exemptions_are_refused(world, locked):
     _refused_as_locked(lambda: exemptions.clear_exemption(world.s1, admin, world.staff["t4"].id, YEAR))
 
 
+def test_the_attendance_page_offers_no_save_in_an_accepted_semester(app, world, locked):
+    """The page of a held activity in the accepted year said nothing, offered the fill and an
+    enabled save, and only the save was refused (``year.locked``): it now says the refusal's words
+    and offers neither; another school's year stays open."""
+    from lxml import html as lxml_html
+
+    from tests.credits.helpers import login
+
+    client = login(app.test_client(), world.staff["organizer"], world.s1)
+    page = lxml_html.fromstring(client.get(f"/activities/{world.held.id}/attendance?lang=zh_Hans_CN").get_data(
+        as_text=True))
+    note = page.xpath('.//*[@data-testid="attendance-locked"]')
+    assert note and "已由区里审核通过并锁定" in note[0].text_content(), note and note[0].text_content()
+    assert not page.xpath('.//*[@data-testid="fill-attendance"]')
+    assert page.xpath('.//*[@data-testid="attendance-submit"]')[0].get("disabled") is not None
+
+
 def test_attendance_asks_the_lock_again_inside_its_write(world, monkeypatch):
     """An acceptance committed after the quick check before the write (on SQLite the read ends
     before the write begins) is seen inside it: attendance was asked once, before (found by the
