@@ -110,11 +110,13 @@ def test_the_zip_by_the_worker_and_refusals(make_app, tmp_path):
         assert all(len(_codes("".join(_pages(zf.read(n))))) == 1 for n in names)
     with app.app_context():
         before = db.session.query(ExportJob).count()
-    # a year without credited activities: refused beside the buttons, nothing queued
+    # a year without credited activities (one not begun: its summary offers no buttons, as it is on
+    # no record): the post is refused, said at the top of the page it goes back to, nothing queued
     r = admin.post("/reports/certificates-job", data={"year": "2030-2031", "format": "pdf"})
     assert r.status_code == 302 and r.headers["Location"].endswith("#certificates-job")
     page = admin.get(r.headers["Location"]).get_data(as_text=True)
-    assert 'data-testid="certificates-job-danger"' in page and "学分认定表" in page
+    assert 'data-testid="summary-year-not-on"' in page and 'data-testid="certificates-job-danger"' not in page
+    assert re.search(r'data-testid="flash-danger">[^<]*没有可打印的学分认定表<', page), page[-1500:]
     assert admin.post("/reports/certificates-job", data={"year": year, "format": "docx"}).status_code == 302
     assert admin.post("/reports/certificates-job", data={"year": "2026-2028", "format": "pdf"}).status_code == 422
     assert teacher.post("/reports/certificates-job", data={"year": year, "format": "pdf"}).status_code == 403
