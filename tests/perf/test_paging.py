@@ -177,7 +177,9 @@ PAGED: dict[str, tuple[str, str, str]] = {
 # (transitions.refused_before), declarations among the held cards or not: every page the same statements.
 # The sixth, likewise whenever held cards are on the page: the school's standing declarations sharing a held
 # declaration's certificate file or number (shared_certificates.told_to_each: its card names them).
-PINNED = {"review queue": 6, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 4}
+# The district's fifth: which of the page's schools the district closed the year of (locks.closed_clause), so
+# that a year still under way counts those not yet at the requirement as in progress (assessment.counts_so_far).
+PINNED = {"review queue": 6, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 5}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:
