@@ -290,7 +290,13 @@ def _under_way(rules: _Rules, year: str, closed: bool) -> bool:
     locks say (``locks.covers`` of the whole year: its lock, or both semesters'; a statement asks
     ``locks.closes_year``, the same rule) — not whether the round kept its rules (one sent before
     they were kept closes the year all the same)."""
-    return not closed and (rules.today is None or rules.today <= year_bounds(year)[1])
+    return not closed and (rules.today is None or not year_over_on(rules.today, year))
+
+
+def year_over_on(today: date, year: str) -> bool:
+    """Whether ``year``'s last day is past on ``today`` (a school's local date): the date half of
+    a year under way (:func:`_under_way`), which the district's live counts ask too."""
+    return today > year_bounds(year)[1]
 
 
 def _year_facts(

@@ -40,7 +40,7 @@ from portal.page_cache import cached_per_school
 from portal.paging import Key, Page, in_page_order, keyset, page_of, page_query
 from portal.plugin_data import PluginStepFailed, hours_rule, previewing, type_answer
 from portal.registry import registry
-from portal.services import locks, quotas, schools
+from portal.services import credits, locks, quotas, schools
 from portal.services.activities import (
     PARTICIPANTS_OR_COUNTS,
     AttendanceTally,
@@ -61,7 +61,7 @@ from portal.services.ledger import (
 from portal.services.snapshots import activity_snapshot
 from portal.services.stints import away_clause, theirs
 from portal.sorting import by_pinyin
-from portal.timeutil import to_local, utcnow, year_bounds
+from portal.timeutil import to_local, utcnow
 from workflows.definition import Phase
 
 EDITABLE = tuple(p for p in Phase if p.editable)
@@ -972,4 +972,4 @@ def _district_figures(subset: list[School], year: str) -> dict[int, tuple[int, i
 def _year_over(school: School, year: str, now: datetime) -> bool:
     """Whether ``year``'s last day is past by ``school``'s clock (``credits``' rule of a year
     under way, the district's closing aside)."""
-    return to_local(now, school.timezone).date() > year_bounds(year)[1]
+    return credits.year_over_on(to_local(now, school.timezone).date(), year)
