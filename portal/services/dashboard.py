@@ -16,8 +16,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from portal.extensions import db
 from portal.models import School, SchoolYearTypeHours, YearLock, YearSubmission
@@ -62,7 +75,7 @@ class Dashboard:
     behind: list[school_plans.Behind]  # schools furthest behind their accepted plan, up to today
 
 
-def latest_rounds(district_id: int, year: str, sent: ColumnElement[bool] | None = None):
+def latest_rounds(district_id: Any, year: Any, sent: ColumnElement[bool] | None = None):
     """The id of each school's latest submission of ``year`` sent to the district (a subquery;
     ``sent``: another choice of submissions, :func:`sent_before_joining`) — of a year closed
     (``locks.closed_clause``), the submission whose acceptance closed it
@@ -82,13 +95,29 @@ def latest_rounds(district_id: int, year: str, sent: ColumnElement[bool] | None 
     return union_all(closing, latest)
 
 
-def sent_before_joining(district_id: int) -> ColumnElement[bool]:
+def sent_before_joining(district_id: Any) -> ColumnElement[bool]:
     """SQL: a submission of a school in the district now, sent to another district — the one it
     left (``districts.move_school``). The district reads it (``policy.sees_submission``) and
     reopens it if accepted (``policy.decides_for_school``), though its figures are not the
     district's own (its exports say the school sent it nothing)."""
     return and_(YearSubmission.district_id != district_id,
                 YearSubmission.school_id.in_(select(School.id).where(School.district_id == district_id)))
+
+
+def _rounds_statement() -> Select[YearSubmission, bool]:
+    """The page's schools' latest rounds of the year, sent here or before joining, with whether each
+    judges the year: built once (its aliases and ``EXISTS`` cost more to build than to run), the
+    district, the year and the schools bound."""
+    district: BindParameter[int] = bindparam("district_id")
+    year: BindParameter[str] = bindparam("year")
+    return select(YearSubmission, submissions.judges_year()).where(
+        or_(YearSubmission.id.in_(latest_rounds(district, year)),
+            YearSubmission.id.in_(latest_rounds(district, year, sent_before_joining(district)))),
+        YearSubmission.school_id.in_(bindparam("schools", expanding=True)),
+    )
+
+
+_ROUNDS = _rounds_statement()
 
 
 def schools_of_year(district_id: int, year: str) -> Select[School]:
@@ -118,11 +147,7 @@ def dashboard(district_id: int, year: str, page: int = 1, per_page: int = PER_PA
     judging: set[int] = set()  # the rounds that judge the year (``submissions.judges_year``)
     if schools:
         for s, judges in db.session.execute(  # one statement: the rounds sent here, those sent before joining
-            select(YearSubmission, submissions.judges_year()).where(
-                or_(YearSubmission.id.in_(latest_rounds(district_id, year)),
-                    YearSubmission.id.in_(latest_rounds(district_id, year, sent_before_joining(district_id)))),
-                YearSubmission.school_id.in_([s.id for s in schools]),
-            )
+            _ROUNDS, {"district_id": district_id, "year": year, "schools": [s.id for s in schools]}
         ):
             (latest if s.district_id == district_id else elsewhere)[s.school_id] = s
             if judges:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Select, case, delete, func, select, true, union, update
@@ -889,6 +889,7 @@ def rounds_and_locks(school_id: int, school_year: str) -> tuple[list[YearSubmiss
 # -- a round as it is read: a first semester's does not judge the year ---------------------------
 
 
+@cache  # built once: its aliases and subqueries cost more to build than the row to read
 def judges_year() -> ColumnElement[bool]:
     """SQL, of a ``YearSubmission`` row of the statement it is put in: whether the round says
     the year's verdict (:func:`assessment.period_status`) — a whole year's round, a second
