@@ -734,6 +734,9 @@ TEXTS: dict[str, Any] = {
     "staff.self": _l("you cannot deactivate yourself"),
     "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
     "staff.roles_refused": _l("the roles were not changed"),
+    "staff.teaches_elsewhere": _l(
+        "%(person)s teaches at %(school)s now: a teacher of another school is moved here by the district"
+        " (its teacher moves), not given the role by the school"),
     "staff.role_needs_own_password": _l(
         "reviewing and administering roles are not given to an account whose password an administrator set (or"
         " one changed from it): whoever knows it could sign in as them and decide about hours; the system operator"
