@@ -554,6 +554,8 @@ TEXTS: dict[str, Any] = {
     "exemption.reason_required": _l("a reason is required"),
     "exemption.year_too_late": _l("at the latest %(year)s, the next one"),
     "exemption.not_found": _l("no exemption for this teacher and year"),
+    "exemption.judged_elsewhere": _l(
+        "%(year)s of this teacher is judged at %(school)s, where they taught then: it exempts them, not this school"),
     # -- schools, types, settings ----------------------------------------------------------------
     "rules.invalid": _l("invalid rules"),
     "rules.unknown": _l("unknown rule"),
