@@ -554,6 +554,8 @@ TEXTS: dict[str, Any] = {
     "exemption.reason_required": _l("a reason is required"),
     "exemption.year_too_late": _l("at the latest %(year)s, the next one"),
     "exemption.not_found": _l("no exemption for this teacher and year"),
+    "exemption.judged_elsewhere": _l(
+        "%(year)s of this teacher is judged at %(school)s, where they taught then: it exempts them, not this school"),
     # -- schools, types, settings ----------------------------------------------------------------
     "rules.invalid": _l("invalid rules"),
     "rules.unknown": _l("unknown rule"),
@@ -734,6 +736,9 @@ TEXTS: dict[str, Any] = {
     "staff.self": _l("you cannot deactivate yourself"),
     "staff.self_roles": _l("you cannot change your own roles; another school admin must do this"),
     "staff.roles_refused": _l("the roles were not changed"),
+    "staff.teaches_elsewhere": _l(
+        "%(person)s teaches at %(school)s now: a teacher of another school is moved here by the district"
+        " (its teacher moves), not given the role by the school"),
     "staff.role_needs_own_password": _l(
         "reviewing and administering roles are not given to an account whose password an administrator set (or"
         " one changed from it): whoever knows it could sign in as them and decide about hours; the system operator"

@@ -548,6 +548,15 @@ def may_give_role(role: str, password_known_to_another: bool) -> bool:
     return not (password_known_to_another and decides_hours(role))
 
 
+def may_make_teacher(teaches_at_another_school: bool) -> bool:
+    """A school admin makes a person of the school one of its teachers (the staff page) — not one
+    who teaches at another school now: the district moves a teacher between its schools
+    (:func:`may_move_teacher`), and the old school ticking the role again would have both schools
+    judge the same year of theirs (the roster import refuses such a person too). The operator's
+    ``flask user create`` gives a second school's role to one who really teaches at two."""
+    return not teaches_at_another_school
+
+
 def may_exempt(actor: Actor, teacher_id: int) -> bool:
     """A school admin exempts others from the year's assessment, never themselves."""
     return actor.has(SCHOOL_ADMIN) and not decides_own(actor, [teacher_id])

@@ -985,6 +985,16 @@ def on_summary(school_id: int, year: str, user_id: int) -> bool:
     return bool(_teachers_of([school_id], year, [user_id]))
 
 
+def judged_elsewhere(school_id: int, year: str, user_id: int) -> list[School]:
+    """The other schools whose summary of ``year`` lists the person (:func:`on_summary`), by id:
+    they taught there that year (or have something it counts), and those schools judge it."""
+    others = sorted({sid for sid in db.session.execute(
+        select(Membership.school_id).where(Membership.user_id == user_id, Membership.role == TEACHER,
+                                           Membership.school_id != school_id)).scalars() if sid is not None})
+    listed = {sid for sid, _user, _since in _teachers_of(others, year, [user_id])} if others else set()
+    return [db.session.get_one(School, sid) for sid in sorted(listed)]
+
+
 def teaching_rows(school: School, year: str) -> list[TeacherYear]:
     """The rows of :func:`school_summary` of the people who teach at the school today: whom its
     reminders are for (a teacher who left is still on the year, but is told nothing more)."""

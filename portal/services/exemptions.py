@@ -40,9 +40,17 @@ def _require_on_summary(school: School, target: User, year: str) -> None:
     (:func:`credits.on_summary`): its active teachers, and one who left but whom the year still
     lists (an exemption of theirs among what it counts). Anyone else is not found. An active
     teacher may be exempted for a year over before they joined (a school recording its past
-    years late): the exemption then puts that year on their record."""
-    if not (credits.on_summary(school.id, year, target.id) or credits.teaches_at(school.id, target.id)):
+    years late): the exemption then puts that year on their record — unless another school's
+    summary of the year lists them (they taught there then and moved here since, ``moves``):
+    that school judges the year, and a second verdict here would count them twice."""
+    if credits.on_summary(school.id, year, target.id):
+        return
+    if not credits.teaches_at(school.id, target.id):
         raise NotFound(msg("user.not_found"))
+    elsewhere = credits.judged_elsewhere(school.id, year, target.id)
+    if elsewhere:
+        raise Invalid(msg("exemption.refused"), {"year": msg(
+            "exemption.judged_elsewhere", year=SchoolYear.said(year), school=elsewhere[0].name)})
 
 
 def exemptible(school: School, year: str) -> list[User]:

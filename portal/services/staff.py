@@ -274,6 +274,8 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
         if not all(policy.may_give_role(r, password_known_to_another=known_to is not None)
                    for r in wanted if r not in before):
             raise Invalid(msg("staff.roles_refused"), {"roles": msg("staff.role_needs_own_password")})
+        if TEACHER in wanted and TEACHER not in before:  # under the admins' locks: a move committed is seen
+            _require_not_teaching_elsewhere(s, school, user_id)
         staff_log.record(s, school.id, user_id, by, "roles", before, wanted, at)
         for role in SCHOOL_ROLES:
             m = existing.get(role)
@@ -287,6 +289,22 @@ def set_roles(school: School, user_id: int, roles: list[str], *, by: policy.Acto
             s.flush()
             teacher_years.refresh_people(school.id, [user_id])
     return wanted
+
+
+def _require_not_teaching_elsewhere(s: Session, school: School, user_id: int) -> None:
+    """Refuse the teacher role here to one who teaches at another school now
+    (:func:`policy.may_make_teacher`), naming it."""
+    row = s.execute(
+        select(User.display_name, School.name).join(Membership, Membership.user_id == User.id)
+        .join(School, School.id == Membership.school_id)
+        .where(Membership.user_id == user_id, Membership.role == TEACHER, Membership.active.is_(True),
+               Membership.school_id != school.id)
+        .order_by(School.id).limit(1)
+    ).first()
+    if not policy.may_make_teacher(row is not None):
+        assert row is not None
+        raise Invalid(msg("staff.roles_refused"),
+                      {"roles": msg("staff.teaches_elsewhere", person=row[0], school=row[1])})
 
 
 def initial_password() -> str:
