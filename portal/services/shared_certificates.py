@@ -88,15 +88,16 @@ def shared_each(school_id: int, acts: Sequence[Any], files: Mapping[int, Sequenc
     Activity the queue reads: id, type_key, organizer_id, details), their files given (``files``
     by activity id), by id; one sharing nothing is left out. One statement for them all
     (:func:`_candidates`), none when none of them has a file or names a number — unless
-    ``fixed``: then one whenever there are ``acts``, so that a page's statements do not depend on
-    which types it holds (the review queue's, as ``transitions.refused_before``). Only files of a
-    size of theirs are read, each once."""
+    ``fixed``: then one whenever a declaration is among ``acts``, so that a page's statements do
+    not depend on which files and numbers its declarations have (the review queue's); none without
+    a declaration: its answer is {} (round 61: the statement was sent with five empty lists).
+    Only files of a size of theirs are read, each once."""
     types = registry()
     declared = [a for a in acts if types.self_declared(a.type_key)]
     numbers = {int(a.id): named for a in declared
                if (reg := types.get(a.type_key)) is not None and (named := _number_of(reg, a.details))}
     mine = {int(a.id): [f for f in files.get(a.id, ()) if f.stored_name] for a in declared}
-    if not acts or (not fixed and not numbers and not any(mine.values())):
+    if not declared or (not fixed and not numbers and not any(mine.values())):
         return {}
     rows = _candidates(school_id, declared, mine, numbers, types)
     by_id = {int(r.id): r for r in rows}
@@ -196,7 +197,7 @@ def told_to(who: policy.Actor, act: Activity, tz: str) -> list[SharedCertificate
 
 def told_to_each(who: policy.Actor, school_id: int, acts: Sequence[Any], files: Mapping[int, Sequence[FileRow]],
                  tz: str) -> dict[int, list[SharedCertificate]]:
-    """:func:`shared_each` (``fixed``: one statement whenever there are ``acts``), told to ``who``
+    """:func:`shared_each` (``fixed``: one statement whenever a declaration is among ``acts``), told to ``who``
     if they may be told (the review queue's cards, as the declaration's page tells them:
     :func:`told_to`); {}, asking nothing, to anyone else."""
     if not policy.may_see_shared_certificates(who):

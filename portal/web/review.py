@@ -138,8 +138,8 @@ def _queue_page(typed: Typed | None = None) -> tuple[str, int]:
         dict.fromkeys((item.activity.id for item in items), False), before,
     )
     # a declaration whose certificate file or number is on another teacher's standing declaration: its
-    # card names theirs, as its page does (one statement whenever held cards are on the page, declarations
-    # among them or not: every page the same statements)
+    # card names theirs, as its page does (one statement whenever a held card is a declaration, whatever
+    # its files and number; none on a page without one, round 61)
     shared = shared_certificates.told_to_each(
         current_actor(), school.id, [item.activity for item in held_items],
         {item.activity.id: [shared_certificates.FileRow(e.stored_name, e.size, e.likeness) for e in item.files]

@@ -175,11 +175,15 @@ PAGED: dict[str, tuple[str, str, str]] = {
 # they stay involved, so they neither approve nor stand in); whether each held one's latest step returned it
 # (transitions.last_returns: its card says so); the refusals of declarations declared again
 # (transitions.refused_before), declarations among the held cards or not: every page the same statements.
-# The sixth, likewise whenever held cards are on the page: the school's standing declarations sharing a held
-# declaration's certificate file or number (shared_certificates.told_to_each: its card names them).
+# The sixth, whenever a held card is a declaration (round 61: before, whenever held cards were on the page):
+# the school's standing declarations sharing a held declaration's certificate file or number
+# (shared_certificates.told_to_each: its card names them). Pinned here is the worst case, a page holding one;
+# a page holding none sends one fewer (FEWER; test_queue_shared_statement.py pins which pages do).
 # The district's fifth: which of the page's schools the district closed the year of (locks.closed_clause), so
 # that a year still under way counts those not yet at the requirement as in progress (assessment.counts_so_far).
 PINNED = {"review queue": 6, "activities list": 4, "audit log": 3, "audit ledger": 3, "staff list": 4, "district": 5}
+#: How many fewer statements a page of the list may send than its pinned worst case
+FEWER = {"review queue": 1}
 
 
 def _get(app, queries: QueryCounter, client, url: str) -> tuple[int, str]:
@@ -221,15 +225,17 @@ def small_pages(monkeypatch):
 @pytest.mark.parametrize("page", list(PAGED))
 def test_paged_page_is_a_fixed_number_of_statements(app, queries, generated, small_pages, page):
     """First page and next page, in a school of 10 teachers and of 100 (with 3 schools and
-    then 8 in the district): the same statements, pinned, at most the goal of 8."""
+    then 8 in the district): the same statements, pinned, at most the goal of 8 (the review
+    queue's: the pinned worst case, or one fewer on a page holding no declaration)."""
     [small] = generated(schools=1, teachers=10, seed=11)
     generated(schools=2, teachers=10, seed=12)
     one = _pages(app, queries, site(small), page)
     [big] = generated(schools=1, teachers=100, seed=13)
     generated(schools=4, teachers=10, seed=14)
     two = _pages(app, queries, site(big), page)
-    assert len({*one, *two}) == 1, (page, one, two, queries.report())
-    assert one[0] == PINNED[page] <= MAX_STATEMENTS, (page, one, queries.report())
+    counts = {*one, *two}
+    assert max(counts) == PINNED[page] <= MAX_STATEMENTS, (page, one, two, queries.report())
+    assert min(counts) >= PINNED[page] - FEWER.get(page, 0), (page, one, two, queries.report())
 
 
 def test_queue_counts_come_from_one_group_by(app, queries, generated):
