@@ -21,6 +21,7 @@ is the clash that attendance would refuse later.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -182,18 +183,22 @@ def clash(start: datetime, end: datetime, hours: Decimal, others: list[Attended]
     the others lying wholly within it. The tightest one says how much may still be attended
     (the first of the tightest, by start then end, as they are asked).
 
-    The starts are walked from the latest back, so each other joins the stretches it lies in
-    once (a running sum per end) instead of every stretch looking at every other: the home's
-    outlook asks this of each planned activity beside all the teacher's others of the year."""
+    The starts are walked from the latest back, so each other joins once, at the first end it
+    lies within, and each start sums the ends' hours as it walks them up (a running sum), instead
+    of every stretch looking at every other. A start stops walking its ends once a stretch's most
+    less every hour joined is above the least left found: the longer ones cannot be tighter
+    (the home's outlook asks this of each planned activity beside all the teacher's others of
+    the year, most of them days or months apart)."""
     if not others or hours <= 0:
         return None
     starts = sorted({start, *[o.start for o in others if o.start <= start]})
     ends = sorted({end, *[o.end for o in others if o.end >= end]})
     none, n_ends = len(others), len(ends)
-    held = [ZERO] * n_ends  # what the others within (since, ends[j]) hold
-    first = [none] * n_ends  # the first of them in ``others``' order (its title is named)
+    added = [ZERO] * n_ends  # the hours of the others joined whose first end within is ends[k]
+    first_at = [none] * n_ends  # the first of them in ``others``' order (its title is named)
     later_first = sorted(range(none), key=[o.start for o in others].__getitem__, reverse=True)
     joined = 0
+    joined_hours = ZERO  # every positive hour joined: no stretch holds more
     lowest = n_ends  # the ends from here on have others within (an end later than one that has, has them too)
     tightest: tuple[int, int, Decimal, str] | None = None  # (start's and end's rank, most, title) of the least left
     least = ZERO
@@ -202,20 +207,26 @@ def clash(start: datetime, end: datetime, hours: Decimal, others: list[Attended]
         while joined < none and others[later_first[joined]].start >= since:
             i = later_first[joined]
             joined += 1
-            its_end, its_hours = others[i].end, others[i].hours
-            for j in range(n_ends):
-                if its_end <= ends[j]:
-                    held[j] += its_hours
-                    if i < first[j]:
-                        first[j] = i
-                    if j < lowest:
-                        lowest = j
+            k = bisect_left(ends, others[i].end)  # ends[k] is the first end at or after its end
+            added[k] += others[i].hours
+            if others[i].hours > 0:
+                joined_hours += others[i].hours
+            if i < first_at[k]:
+                first_at[k] = i
+            if k < lowest:
+                lowest = k
+        held, first = ZERO, none
         for j in range(lowest, n_ends):
+            held += added[j]
+            if first_at[j] < first:
+                first = first_at[j]
             most = most_hours_of_seconds(int((ends[j] - since).total_seconds()))
-            left = most - held[j]
+            if tightest is not None and most - joined_hours > least:
+                break  # this end and every later one leave more than the least (the most only grows)
+            left = most - held
             # the first of the least asked by start then end: a smaller start (walked down) wins a tie
             if tightest is None or left < least or (left == least and s < tightest[0]):
-                least, tightest = left, (s, j, most, others[first[j]].title)
+                least, tightest = left, (s, j, most, others[first].title)
     if tightest is None or hours <= least:
         return None
     return Clash(tightest[3], tightest[2], max(least, ZERO))

@@ -20,8 +20,9 @@ YEAR_UNION = "AS kind"  # the teacher year's statement names its first column so
 # 121 before round 57 (tests/perf/conftest.py's generated school); 45 before round 59, whose plan's two
 # rows bind its school, teacher and year each
 MOST_BOUND_IN_THE_YEAR = 51
-# 152 before round 57, 68 before 59: the login's 1, the year's (with the plan's), the activities', entries', evidence's
-MOST_BOUND_A_HOME = 71
+# 152 before round 57, 68 before 59, 71 before 62 (the evidence counts' ids): the login's 1, the year's (with the
+# plan's), the activities', entries', evidence's (its person and school)
+MOST_BOUND_A_HOME = 62
 
 
 def test_the_cold_home_binds_the_requests_values_only(app, generated):
@@ -34,6 +35,19 @@ def test_the_cold_home_binds_the_requests_values_only(app, generated):
     year = [n for statement, n in bound if YEAR_UNION in statement]
     assert len(year) == 1 and 0 < year[0] <= MOST_BOUND_IN_THE_YEAR, (year, bound)
     assert sum(n for _statement, n in bound) <= MOST_BOUND_A_HOME, bound
+
+
+def test_the_homes_evidence_counts_bind_the_person_and_school_only(app, generated):
+    """Round 62: the to-do list's evidence counts (``overview.waiting_on``) are read for the
+    school's editable activities, the person and the school bound: not a list of the activities'
+    ids, which SQLAlchemy wrote into the SQL again on every run (one bound value an activity)."""
+    [code] = generated(teachers=10, years=1, seed=1)
+    s = site(code)
+    client = login(app.test_client(), s.teacher, s.school.id)
+    response, values = cold_bound(app, client, "/")
+    assert response.status_code == 200
+    counts = [len(v) for statement, v in values if statement.startswith("SELECT evidence.activity_id, evidence.kind, count(")]
+    assert counts == [2], [(statement[:120], len(v)) for statement, v in values]
 
 
 def test_the_cold_home_builds_no_url_nor_setting_declarations(app, generated, monkeypatch):
