@@ -274,3 +274,23 @@ def test_the_migration_removes_the_stored_rows_of_a_year_not_begun(app, s1, peop
     rule before wrote them) were read by the district's counts. The upgrade removes them; the
     rows of a year begun are kept."""
     _upgraded_with_rows_of(s1, _next_year(s1), "a4c9e1f7d3b2")
+
+
+def test_the_home_of_a_year_not_begun_says_so_once_and_nothing_of_hours_to_come(app, s1, people):
+    """Review (hGA): next year's home said 「…尚未开始」 and, below it, 「本学年还没有认定学时」 and
+    「还没有认定学时」 — words of a year under way, whose hours could be credited yet. A year not begun
+    reads as not begun once, zh and en, with no line of hours credited or to come; the activities
+    planned in it are still listed in the plan."""
+    nxt = _next_year(s1)
+    hold_year(s1, people["admin"], nxt)
+    db.session.commit()
+    client = login(app.test_client(), people["t1"], s1)
+    for lang, begun in (("zh_Hans_CN", "尚未开始"), ("en", "has not begun")):
+        page = client.get(f"/?year={nxt}&lang={lang}").get_data(as_text=True)
+        doc = lxml_html.fromstring(page)
+        main = doc.xpath("//main")[0].text_content()
+        assert main.count(begun) == 1, (lang, main.count(begun))
+        for line in ("by-type-empty", "by-type-chart", "entries-empty", "credit-entries", "forecast"):
+            assert not doc.xpath(f'.//*[@data-testid="{line}"]'), (lang, line)
+        for words in ("认定学时", "学时证明", "credited"):
+            assert words not in main, (lang, words)
