@@ -404,6 +404,33 @@ def test_the_district_counts_a_year_under_way_as_the_school_pages_until_it_ends(
     assert over == shown() and over.get("short") == under_way["in_progress"] and "in_progress" not in over
 
 
+def test_a_district_figure_cached_on_a_years_last_day_is_not_served_the_day_after(s1, staff, time_machine):
+    """hGA: the year-end part of the district's cache key (``overview._year_over``) was removed
+    during hFV's work and both year-end tests still passed. It is needed: without it the figure
+    cached in the evening of the year's last day (by the school's clock) is served unchanged the
+    morning after — nobody short, though the year is over. Only the clock moves between the two
+    reads here (no write, no other page read); the school asks no notes monthly (no month's end
+    renews the key)."""
+    from portal.services import quotas
+
+    assert not quotas.turns_by_clock(s1.rule)
+    time_machine.move_to(utcnow().replace(year=2026, month=12, day=7, hour=4), tick=False)
+    credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="2")
+    db.session.commit()
+
+    def counts() -> dict[str, int]:
+        db.session.expire_all()
+        row = next(r for r in overview.district_overview(YEAR) if r.school.id == s1.id)
+        return {k: v for k, v in row.by_status.items() if v}
+
+    time_machine.move_to(utcnow().replace(year=2027, month=8, day=31, hour=14), tick=False)  # 22:00 in Beijing
+    last_day = counts()
+    assert last_day.get("in_progress", 0) > 0 and "short" not in last_day, last_day
+    time_machine.move_to(utcnow().replace(year=2027, month=9, day=1, hour=1), tick=False)  # 09:00 the day after
+    day_after = counts()
+    assert day_after.get("short") == last_day["in_progress"] and "in_progress" not in day_after, day_after
+
+
 def test_every_view_of_a_teacher_year_agrees(s1, staff):
     t1, t2 = staff["t1"], staff["t2"]
     credited(s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee")], hours="3",
