@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from portal.assessment import EXEMPT
 from portal.extensions import db
 from portal.messages import school_year_text
 from portal.models import School, TeacherYearRow, User
@@ -294,3 +295,39 @@ def test_the_home_of_a_year_not_begun_says_so_once_and_nothing_of_hours_to_come(
             assert not doc.xpath(f'.//*[@data-testid="{line}"]'), (lang, line)
         for words in ("认定学时", "学时证明", "credited"):
             assert words not in main, (lang, words)
+
+
+def test_the_exemptions_page_of_a_year_not_begun_lists_whom_the_policy_will_exempt(app, s1, people, time_machine):
+    """Review (hGA): next year's exemptions page listed nobody exempt by the policy (it read the
+    summary, empty for a year not begun), so an admin setting exemptions ahead could not see who
+    is exempt already. It lists whom the policy will exempt once the year begins, as today's staff
+    and rules stand, with a sentence saying so — and once the year begins, the summary and the
+    page say the same."""
+    from datetime import date
+
+    nxt = _next_year(s1)
+    old = f.person(s1, "old", "teacher", name="钱老师", gender="F", birth_date=date(int(nxt[:4]) - 50, 6, 1))
+    exemptions.set_exemption(s1, people["admin"], people["t2"].id, nxt, "即将退休")  # the school's own, ahead
+    db.session.commit()
+    now = exemptions.exempt_by_policy(s1, current_school_year(s1.timezone))
+    assert old.id not in {u.id for u, _r in now}  # 50 only in the next year's first calendar year
+    client = _admin(app, s1, people)
+
+    def listed(lang: str) -> tuple[list[str], str]:
+        doc = lxml_html.fromstring(client.get(f"/admin/exemptions?year={nxt}&lang={lang}").get_data(as_text=True))
+        rows = doc.xpath('.//*[@data-testid="exempt-by-policy"]')
+        ahead = doc.xpath('.//*[@data-testid="exempt-by-policy-ahead"]')
+        return sorted(r.get("data-user") for r in rows), ahead[0].text_content() if ahead else ""
+
+    users, said = listed("zh_Hans_CN")
+    assert users == ["old"] and "尚未开始" in said, (users, said)
+    assert listed("en")[1] and "has not begun" in listed("en")[1]
+    # the year begins: the summary exempts the same teacher for the same reason, the page says the same
+    time_machine.move_to(f"{nxt[:4]}-09-02T02:00:00Z", tick=False)
+    db.session.expire_all()
+    summary = {ty.user.username: ty.assessment.reason for ty in credits.school_summary(s1, nxt)
+               if ty.assessment.status == EXEMPT and ty.facts.exemption_reason is None}
+    assert summary == {u.username: r for u, r in exemptions.exempt_by_policy(s1, nxt)} and list(summary) == ["old"]
+    client = _admin(app, s1, people)  # signed in anew: the session of months ago has lapsed
+    users, said = listed("zh_Hans_CN")
+    assert users == ["old"] and not said
