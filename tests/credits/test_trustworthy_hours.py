@@ -515,3 +515,49 @@ def test_the_record_of_a_teacher_who_left_opens_where_the_summary_lists_them(app
     # someone who never belonged to the school is still not found
     stranger = f.person(f.school("S9"), "stranger", "teacher")
     assert client.get(f"/teachers/{stranger.id}/record").status_code == 404
+
+
+def test_a_stored_hours_rule_out_of_its_range_reads_as_declared_on_every_surface(app, s1, staff):
+    """Review (hGA): a school's ``required_hours: 1000`` (saved before 0–999.5 was asked) still
+    read 1000 (``School.rule`` checked no range; only the next save refused it). The school's
+    hours rules read through the one rule of stored settings (``Setting.read``): out of the
+    declared range, the stored value is not the school's — the default is read (no district here),
+    off the half hour, down to it. The rules page says what is stored and what is read; the home,
+    the record, the summary's CSV and the API say the same requirement."""
+    import csv
+    import io
+
+    from lxml import html as lxml_html
+    from sqlalchemy import text
+
+    from portal.models.school import DEFAULT_SCHOOL_RULES
+
+    t1 = staff["t1"]
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="2")
+    db.session.commit()
+    db.session.execute(text("UPDATE school SET rules = :r WHERE id = :sid"),  # as an older portal let it be saved
+                       {"r": '{"required_hours": 1000, "absence_limit_hours": 2.75}', "sid": s1.id})
+    db.session.commit()
+    school = s1
+    read = DEFAULT_SCHOOL_RULES["required_hours"]
+    assert school.rules == {"required_hours": 1000, "absence_limit_hours": 2.75}, school.rules
+    assert (school.rule("required_hours"), school.rule("absence_limit_hours")) == (read, 2.5)
+    assert credits.teacher_year(t1, school, YEAR).facts.required_hours == read
+    client = login(app.test_client(), staff["admin"], school)
+    page = lxml_html.fromstring(client.get("/admin/rules?lang=zh_Hans_CN").get_data(as_text=True))
+    said = page.xpath('.//*[@data-testid="read-otherwise-required_hours"]')
+    assert said and "1000" in said[0].text_content() and f"现按 {read} 计" in said[0].text_content()
+    assert "2.5" in page.xpath('.//*[@data-testid="read-otherwise-absence_limit_hours"]')[0].text_content()
+    assert page.xpath('.//*[@data-testid="rules-required-hours"]/@value') == [str(read)]
+    english = client.get("/admin/rules?lang=en").get_data(as_text=True)
+    assert f"Saved as 1000 before hours went from 0 to 999.5 by the half hour: read as {read}." in english
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={YEAR}").data.decode("utf-8-sig"))))
+    row = next(r for r in rows[1:] if r[0] == t1.username)
+    assert str(read) in row and "1000" not in row, (rows[0], row)
+    record = lxml_html.fromstring(client.get(f"/teachers/{t1.id}/record?year={YEAR}").get_data(as_text=True))
+    assert "1000" not in record.text_content()
+    home = lxml_html.fromstring(login(app.test_client(), t1, school).get("/").get_data(as_text=True))
+    assert home.xpath('.//*[@data-testid="hours-required"]')[0].text_content().strip() == str(read)
+    headers = {"Authorization": f"Bearer {tokens.issue(t1).token}"}
+    body = app.test_client().get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers=headers).get_json()
+    assert float(body["required_hours"]) == read, body
