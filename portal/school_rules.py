@@ -4,9 +4,14 @@ service that saves them and the assessment facts all read these declarations."""
 
 from __future__ import annotations
 
-from portal.activity_types import Setting, Text
+from typing import TYPE_CHECKING, Any
+
+from portal.activity_types import UNREAD, Setting, Text
 from portal.hours import MAX_HOURS
 from portal.models.school import DEFAULT_SCHOOL_RULES
+
+if TYPE_CHECKING:
+    from portal.models import School
 
 D = DEFAULT_SCHOOL_RULES
 #: The most hours a rule counted in hours goes to: the most of any number of hours in the portal.
@@ -123,3 +128,23 @@ HOUR_RULES = tuple(key for key, spec in SCHOOL_RULES.items() if spec.hours)
 #: The writing quotas: every rule neither of hours nor of reach, in the order declared (the rules
 #: page lists them from here, so a rule declared later is on the page without a template edit).
 QUOTA_RULES = tuple(key for key in SCHOOL_RULES if key not in HOUR_RULES + REACH_RULES)
+
+
+def read_stored(key: str, stored: Any) -> Any:
+    """A school's stored hours rule as every rule reads it (:meth:`Setting.read`, as the types'
+    settings are read): itself when the declaration takes it; off the half-hour grid, down to the
+    half hour; outside the declared range (``required_hours: 1000``, saved before 0–999.5 was
+    asked) or no number, None — the district's setting or the default is read instead. Other
+    rules as stored."""
+    if stored is None or key not in HOUR_RULES:
+        return stored
+    read = SCHOOL_RULES[key].read(stored)
+    return None if read is UNREAD else read
+
+
+def rules_read_otherwise(school: School) -> dict[str, tuple[Any, Any]]:
+    """The school's hours rules read otherwise than stored, by key: (stored, read) — what the
+    rules page tells beside the field until the next save stores what is read."""
+    own = school.rules or {}
+    return {key: (own[key], school.rule(key)) for key in HOUR_RULES
+            if own.get(key) is not None and read_stored(key, own[key]) != own[key]}

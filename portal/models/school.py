@@ -136,10 +136,13 @@ class School(Model):
     district_deadlines: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     def rule(self, key: str) -> Any:
-        """The school's rule: its own value, else the district's, else the seeds' default —
-        never less strict than the district set (required hours at least the district's,
-        the absence limit at most the district's)."""
-        own = (self.rules or {}).get(key)
+        """The school's rule: its own value (as :func:`portal.school_rules.read_stored` reads it),
+        else the district's, else the seeds' default — never less strict than the district set
+        (required hours at least the district's, the absence limit at most the district's)."""
+        from portal.school_rules import read_stored  # declared over this module's defaults
+
+        # as declared: an hours rule out of its range or off the half hour is not read as stored
+        own = read_stored(key, (self.rules or {}).get(key))
         floor = district_rule(self.district_rules, key)
         value = own if own is not None else floor if floor is not None else DEFAULT_SCHOOL_RULES[key]
         if key == "absence_warning_hours":

@@ -399,6 +399,7 @@ def exemptions_page():
         year=shown_year,
         rows=exemptions.list_exemptions(school, shown_year),
         by_policy=exemptions.exempt_by_policy(school, shown_year),
+        ahead=not credits.year_begun(school, shown_year),  # the policy's list is a forecast then
         teachers=[t for t in exemptions.exemptible(school, shown_year) if policy.may_exempt(current_actor(), t.id)],
         locked=locks.is_locked(school.id, shown_year),  # no exemption of it is set or removed
         errors=errors,

@@ -418,7 +418,7 @@ def _year_statements(some_people: bool) -> tuple[Select, Select, CompoundSelect]
 
 def year_rows(
     schools_: list[School], year: str, user_ids: Collection[int] | None = None,
-    closing_rules: Mapping[str, Any] | None = None,
+    closing_rules: Mapping[str, Any] | None = None, ahead: bool = False,
 ) -> dict[int, list[TeacherYear]]:
     """Every teacher's year in each of ``schools_`` (by school id, teachers by name): ledger by
     type, unexcused and excused absence by semester, exemptions, assessed by the policy hook.
@@ -428,6 +428,9 @@ def year_rows(
 
     A school that does not have the year on its records (:func:`years_on_record`: a year over
     that it holds nothing of) has no rows: the year is not on any teacher's record there.
+    ``ahead``: a year not begun (:func:`year_begun`) is read as it will be once it begins, today's
+    teachers with what is set for it (the exemptions page's forecast of the policy's exemptions);
+    nothing that counts or stores a year asks it.
 
     Five queries whatever the number of schools (the fifth: writing for the quotas), and one
     more of a year over at some school (:func:`years_on_record`);
@@ -438,7 +441,7 @@ def year_rows(
     if not schools_ or (user_ids is not None and not user_ids):
         return out
     on_record = years_on_record(schools_, year)
-    schools_ = [s for s in schools_ if s.id in on_record]
+    schools_ = [s for s in schools_ if s.id in on_record or (ahead and not year_begun(s, year))]
     ids = [s.id for s in schools_]
     if not ids:
         return out

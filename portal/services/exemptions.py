@@ -82,8 +82,10 @@ def exempt_by_policy(school: School, year: str) -> list[tuple[User, str]]:
     """The teachers of the year's summary whom the assessment policy exempts with no exemption
     stored here (the seeds: near retirement; a district's policy plugin, its own), with its
     reason code: the exemptions page lists them beside the school's own, so that it never says
-    "nobody" where the summary counts some (they have nothing to remove)."""
-    return [(ty.user, ty.assessment.reason) for ty in credits.school_summary(school, year)
+    "nobody" where the summary counts some (they have nothing to remove). Of a year not begun
+    (on no summary yet), those it will exempt once it begins, as today's staff and rules stand:
+    an admin setting exemptions ahead sees whom not to exempt twice."""
+    return [(ty.user, ty.assessment.reason) for ty in credits.year_rows([school], year, ahead=True)[school.id]
             if ty.assessment.status == EXEMPT and ty.facts.exemption_reason is None]
 
 

@@ -942,6 +942,14 @@ def attendance(activity_id: int):
     own_by = (None if not_mine is None or act.organizer_id == current_user.id
               else next((u for p, u in people if p.user_id == act.organizer_id), None)
               or db.session.get(User, act.organizer_id))
+    # what the save would refuse (reviewed, not started, its school year over, its semester
+    # accepted): the page says why, and offers no fill, no field to change and no save
+    closed = not registry().phase(act.type_key, act.state).editable
+    not_started = not activities.has_started(act)
+    year_over = tr(over) if (over := activities.year_over_refusal(act)) else None
+    year_locked = (tr(coded("year.locked", year=SchoolYear.said(act.school_year)))
+                   if locks.is_locked(act.school_id, act.school_year, act.semester) else "")
+    savable = not (closed or not_started or year_over or year_locked)
     if request.method == "POST":
         rows: list[dict[str, Any]] = []
         for p, _u in people:
@@ -981,8 +989,10 @@ def attendance(activity_id: int):
         if not policy.may_record_attendance(current_actor(), act):
             abort(403)
         for p, _u in people:
-            # nothing recorded yet and checked in by QR: offer full attendance, for the organizer to confirm
-            attended = act.hours if p.attended_hours is None and p.user_id in checked else p.attended_hours
+            # nothing recorded yet and checked in by QR: offer full attendance, for the organizer to
+            # confirm (where it can be saved: else what is recorded, nothing filled in)
+            attended = (act.hours if savable and p.attended_hours is None and p.user_id in checked
+                        else p.attended_hours)
             values[p.user_id] = {
                 "attended_hours": _plain(attended),
                 "absent_hours": _plain(p.absent_hours),
@@ -991,11 +1001,8 @@ def attendance(activity_id: int):
     return render_template(
         "activities/attendance.html", act=act, people=people, values=values, errors=errors, general=general, form=form,
         checked=checked, not_mine=not_mine, own_once=own_once, own_by=own_by, own_other_admin=own_other_admin,
-        tally=tally, closed=not registry().phase(act.type_key, act.state).editable,
-        not_started=not activities.has_started(act),
-        year_over=tr(over) if (over := activities.year_over_refusal(act)) else None,
-        year_locked=(tr(coded("year.locked", year=SchoolYear.said(act.school_year)))
-                     if locks.is_locked(act.school_id, act.school_year, act.semester) else ""),
+        tally=tally, closed=closed, not_started=not_started, year_over=year_over, year_locked=year_locked,
+        savable=savable,
     ), status
 
 

@@ -21,7 +21,7 @@ from portal.messages import ROLE_NAMES, tr
 from portal.models import SCHOOL_ROLES, TEACHER
 from portal.plugin_loader import DEFAULT_POLICY
 from portal.registry import registry
-from portal.school_rules import QUOTA_RULES, SCHOOL_RULES
+from portal.school_rules import QUOTA_RULES, SCHOOL_RULES, rules_read_otherwise
 from portal.services import groups, handover, schools, staff, stranded_states
 from portal.timeutil import BIRTH_YEARS, parse_day, utcnow
 from portal.web.forms import ConfirmForm, RosterForm, RulesForm, StaffForm
@@ -159,7 +159,8 @@ def rules():
                 flash(_("The school's rules have been saved."), "success")
                 return redirect(url_for("admin.rules"))
         status = 422
-    return render_template("admin/rules.html", form=form, school=school, quota_rules=QUOTA_RULES), status
+    return render_template("admin/rules.html", form=form, school=school, quota_rules=QUOTA_RULES,
+                           otherwise=rules_read_otherwise(school)), status
 
 
 # -- staff ----------------------------------------------------------------------------------

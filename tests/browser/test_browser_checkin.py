@@ -84,3 +84,32 @@ def test_the_sign_in_sheet_prints_without_the_navigation(browse, live_server):
     expect(session.page.get_by_test_id("navbar")).to_be_hidden()
     expect(session.page.get_by_test_id("print-sheet")).to_be_hidden()
     expect(session.page.locator("th.sheet-signature")).to_have_text("签名")
+
+
+def test_the_attendance_page_of_a_reviewed_activity_offers_no_field_to_change(browse, live_server):
+    """Review (hGA): where the save is refused (here: the activity has been reviewed) the hour fields
+    took typing and the QR note said "Confirm or correct them.". In Chromium the fields are disabled
+    and the note only says who checked in."""
+    from portal.models import CheckIn, Participation
+    from portal.registry import registry
+
+    organizer = live_server.user_id("organizer")
+    with live_server.app.app_context():
+        acts = db.session.execute(select(Activity).where(Activity.organizer_id == organizer)
+                                  .order_by(Activity.id)).scalars()
+        act = next(a for a in acts if not registry().phase(a.type_key, a.state).editable)
+        act_id, attendee = act.id, db.session.execute(select(Participation.user_id).where(
+            Participation.activity_id == act.id).order_by(Participation.id)).scalars().first()
+        db.session.add(CheckIn(activity_id=act_id, user_id=attendee))
+        db.session.commit()
+        db.session.remove()
+    session = browse()
+    session.login("organizer")
+    session.goto(f"/activities/{act_id}/attendance")
+    page = session.page
+    expect(page.get_by_test_id("checkin-note")).to_have_text("1 人已扫码签到。")
+    fields = page.get_by_test_id("attendance-form").locator("input[inputmode=decimal]")
+    assert fields.count() > 0
+    for i in range(fields.count()):
+        expect(fields.nth(i)).not_to_be_editable()
+    expect(page.get_by_test_id("attendance-submit")).to_be_disabled()

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 from collections import Counter
@@ -71,7 +72,7 @@ from flask.testing import FlaskClient
 from lxml import html as lxml_html
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.assessment import IN_PROGRESS, STATUSES, QuotaFact, hours_recognised
 from portal.demo import DEMO_PASSWORD, READING_NOTES, STAFF_SINCE
@@ -241,6 +242,11 @@ def the_year_goes_on() -> None:
     # years this year, DEMO's with the hours credited there, EAST1's with none of them
     east = db.session.execute(select(School).where(School.code == MOVED_TO)).scalar_one()
     users.add_role(people[MOVED], east, TEACHER)
+    # EAST1 stored 1000 required hours before 0-999.5 was asked (hGA): not its rule, so the
+    # district's 12 is read on every surface (``school_rules.read_stored``), not 1000
+    db.session.execute(text("UPDATE school SET rules = :r WHERE id = :sid"),
+                       {"r": json.dumps({**(east.rules or {}), "required_hours": 1000}), "sid": east.id})
+    db.session.expire(east)
     # AWAY_LONG (on the staff as long as the demo's, not its teacher5, whose stretch away is
     # this year's) left in the spring of the year before the first with data and came back
     # today: the years over before they left stay theirs (``EarlierStint``), the one over

@@ -404,6 +404,33 @@ def test_the_district_counts_a_year_under_way_as_the_school_pages_until_it_ends(
     assert over == shown() and over.get("short") == under_way["in_progress"] and "in_progress" not in over
 
 
+def test_a_district_figure_cached_on_a_years_last_day_is_not_served_the_day_after(s1, staff, time_machine):
+    """hGA: the year-end part of the district's cache key (``overview._year_over``) was removed
+    during hFV's work and both year-end tests still passed. It is needed: without it the figure
+    cached in the evening of the year's last day (by the school's clock) is served unchanged the
+    morning after — nobody short, though the year is over. Only the clock moves between the two
+    reads here (no write, no other page read); the school asks no notes monthly (no month's end
+    renews the key)."""
+    from portal.services import quotas
+
+    assert not quotas.turns_by_clock(s1.rule)
+    time_machine.move_to(utcnow().replace(year=2026, month=12, day=7, hour=4), tick=False)
+    credited(s1, staff, "lecture", [(staff["t1"], "attendee")], hours="2")
+    db.session.commit()
+
+    def counts() -> dict[str, int]:
+        db.session.expire_all()
+        row = next(r for r in overview.district_overview(YEAR) if r.school.id == s1.id)
+        return {k: v for k, v in row.by_status.items() if v}
+
+    time_machine.move_to(utcnow().replace(year=2027, month=8, day=31, hour=14), tick=False)  # 22:00 in Beijing
+    last_day = counts()
+    assert last_day.get("in_progress", 0) > 0 and "short" not in last_day, last_day
+    time_machine.move_to(utcnow().replace(year=2027, month=9, day=1, hour=1), tick=False)  # 09:00 the day after
+    day_after = counts()
+    assert day_after.get("short") == last_day["in_progress"] and "in_progress" not in day_after, day_after
+
+
 def test_every_view_of_a_teacher_year_agrees(s1, staff):
     t1, t2 = staff["t1"], staff["t2"]
     credited(s1, staff, "lecture", [(t1, "speaker"), (t2, "attendee")], hours="3",
@@ -488,3 +515,49 @@ def test_the_record_of_a_teacher_who_left_opens_where_the_summary_lists_them(app
     # someone who never belonged to the school is still not found
     stranger = f.person(f.school("S9"), "stranger", "teacher")
     assert client.get(f"/teachers/{stranger.id}/record").status_code == 404
+
+
+def test_a_stored_hours_rule_out_of_its_range_reads_as_declared_on_every_surface(app, s1, staff):
+    """Review (hGA): a school's ``required_hours: 1000`` (saved before 0–999.5 was asked) still
+    read 1000 (``School.rule`` checked no range; only the next save refused it). The school's
+    hours rules read through the one rule of stored settings (``Setting.read``): out of the
+    declared range, the stored value is not the school's — the default is read (no district here),
+    off the half hour, down to it. The rules page says what is stored and what is read; the home,
+    the record, the summary's CSV and the API say the same requirement."""
+    import csv
+    import io
+
+    from lxml import html as lxml_html
+    from sqlalchemy import text
+
+    from portal.models.school import DEFAULT_SCHOOL_RULES
+
+    t1 = staff["t1"]
+    credited(s1, staff, "lecture", [(t1, "attendee")], hours="2")
+    db.session.commit()
+    db.session.execute(text("UPDATE school SET rules = :r WHERE id = :sid"),  # as an older portal let it be saved
+                       {"r": '{"required_hours": 1000, "absence_limit_hours": 2.75}', "sid": s1.id})
+    db.session.commit()
+    school = s1
+    read = DEFAULT_SCHOOL_RULES["required_hours"]
+    assert school.rules == {"required_hours": 1000, "absence_limit_hours": 2.75}, school.rules
+    assert (school.rule("required_hours"), school.rule("absence_limit_hours")) == (read, 2.5)
+    assert credits.teacher_year(t1, school, YEAR).facts.required_hours == read
+    client = login(app.test_client(), staff["admin"], school)
+    page = lxml_html.fromstring(client.get("/admin/rules?lang=zh_Hans_CN").get_data(as_text=True))
+    said = page.xpath('.//*[@data-testid="read-otherwise-required_hours"]')
+    assert said and "1000" in said[0].text_content() and f"现按 {read} 计" in said[0].text_content()
+    assert "2.5" in page.xpath('.//*[@data-testid="read-otherwise-absence_limit_hours"]')[0].text_content()
+    assert page.xpath('.//*[@data-testid="rules-required-hours"]/@value') == [str(read)]
+    english = client.get("/admin/rules?lang=en").get_data(as_text=True)
+    assert f"Saved as 1000 before hours went from 0 to 999.5 by the half hour: read as {read}." in english
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/summary.csv?year={YEAR}").data.decode("utf-8-sig"))))
+    row = next(r for r in rows[1:] if r[0] == t1.username)
+    assert str(read) in row and "1000" not in row, (rows[0], row)
+    record = lxml_html.fromstring(client.get(f"/teachers/{t1.id}/record?year={YEAR}").get_data(as_text=True))
+    assert "1000" not in record.text_content()
+    home = lxml_html.fromstring(login(app.test_client(), t1, school).get("/").get_data(as_text=True))
+    assert home.xpath('.//*[@data-testid="hours-required"]')[0].text_content().strip() == str(read)
+    headers = {"Authorization": f"Bearer {tokens.issue(t1).token}"}
+    body = app.test_client().get(f"/api/v1/users/{t1.id}/credits?year={YEAR}", headers=headers).get_json()
+    assert float(body["required_hours"]) == read, body

@@ -20,6 +20,7 @@ from lxml import html as lxml_html
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from portal.assessment import EXEMPT
 from portal.extensions import db
 from portal.messages import school_year_text
 from portal.models import School, TeacherYearRow, User
@@ -274,3 +275,59 @@ def test_the_migration_removes_the_stored_rows_of_a_year_not_begun(app, s1, peop
     rule before wrote them) were read by the district's counts. The upgrade removes them; the
     rows of a year begun are kept."""
     _upgraded_with_rows_of(s1, _next_year(s1), "a4c9e1f7d3b2")
+
+
+def test_the_home_of_a_year_not_begun_says_so_once_and_nothing_of_hours_to_come(app, s1, people):
+    """Review (hGA): next year's home said 「…尚未开始」 and, below it, 「本学年还没有认定学时」 and
+    「还没有认定学时」 — words of a year under way, whose hours could be credited yet. A year not begun
+    reads as not begun once, zh and en, with no line of hours credited or to come; the activities
+    planned in it are still listed in the plan."""
+    nxt = _next_year(s1)
+    hold_year(s1, people["admin"], nxt)
+    db.session.commit()
+    client = login(app.test_client(), people["t1"], s1)
+    for lang, begun in (("zh_Hans_CN", "尚未开始"), ("en", "has not begun")):
+        page = client.get(f"/?year={nxt}&lang={lang}").get_data(as_text=True)
+        doc = lxml_html.fromstring(page)
+        main = doc.xpath("//main")[0].text_content()
+        assert main.count(begun) == 1, (lang, main.count(begun))
+        for line in ("by-type-empty", "by-type-chart", "entries-empty", "credit-entries", "forecast"):
+            assert not doc.xpath(f'.//*[@data-testid="{line}"]'), (lang, line)
+        for words in ("认定学时", "学时证明", "credited"):
+            assert words not in main, (lang, words)
+
+
+def test_the_exemptions_page_of_a_year_not_begun_lists_whom_the_policy_will_exempt(app, s1, people, time_machine):
+    """Review (hGA): next year's exemptions page listed nobody exempt by the policy (it read the
+    summary, empty for a year not begun), so an admin setting exemptions ahead could not see who
+    is exempt already. It lists whom the policy will exempt once the year begins, as today's staff
+    and rules stand, with a sentence saying so — and once the year begins, the summary and the
+    page say the same."""
+    from datetime import date
+
+    nxt = _next_year(s1)
+    old = f.person(s1, "old", "teacher", name="钱老师", gender="F", birth_date=date(int(nxt[:4]) - 50, 6, 1))
+    exemptions.set_exemption(s1, people["admin"], people["t2"].id, nxt, "即将退休")  # the school's own, ahead
+    db.session.commit()
+    now = exemptions.exempt_by_policy(s1, current_school_year(s1.timezone))
+    assert old.id not in {u.id for u, _r in now}  # 50 only in the next year's first calendar year
+    client = _admin(app, s1, people)
+
+    def listed(lang: str) -> tuple[list[str], str]:
+        doc = lxml_html.fromstring(client.get(f"/admin/exemptions?year={nxt}&lang={lang}").get_data(as_text=True))
+        rows = doc.xpath('.//*[@data-testid="exempt-by-policy"]')
+        ahead = doc.xpath('.//*[@data-testid="exempt-by-policy-ahead"]')
+        return sorted(r.get("data-user") for r in rows), ahead[0].text_content() if ahead else ""
+
+    users, said = listed("zh_Hans_CN")
+    assert users == ["old"] and "尚未开始" in said, (users, said)
+    assert listed("en")[1] and "has not begun" in listed("en")[1]
+    # the year begins: the summary exempts the same teacher for the same reason, the page says the same
+    time_machine.move_to(f"{nxt[:4]}-09-02T02:00:00Z", tick=False)
+    db.session.expire_all()
+    summary = {ty.user.username: ty.assessment.reason for ty in credits.school_summary(s1, nxt)
+               if ty.assessment.status == EXEMPT and ty.facts.exemption_reason is None}
+    assert summary == {u.username: r for u, r in exemptions.exempt_by_policy(s1, nxt)} and list(summary) == ["old"]
+    client = _admin(app, s1, people)  # signed in anew: the session of months ago has lapsed
+    users, said = listed("zh_Hans_CN")
+    assert users == ["old"] and not said

@@ -413,3 +413,25 @@ def test_an_accepted_years_teachers_stay_those_accepted_whatever_else_counts_the
     assert district.teachers == len(accepted)
     assert YEAR in credits.record_years(newbie, world.s1)
     assert credits.teacher_year(newbie, world.s1, YEAR).joined_after_acceptance
+
+
+def test_the_attendance_page_of_an_accepted_semester_offers_no_field_to_change(app, world, request):
+    """Review (hGA): after the page said the refusal and disabled the save, its QR note still said
+    "Confirm or correct them." and every hour field stayed editable. Offered equals allowed: the
+    fields are disabled, the note says who checked in and nothing to confirm or correct, zh and en."""
+    from lxml import html as lxml_html
+
+    from portal.models import CheckIn
+    from tests.credits.helpers import login
+
+    db.session.add(CheckIn(activity_id=world.held.id, user_id=world.staff["t3"].id))
+    db.session.commit()
+    request.getfixturevalue("locked")
+    client = login(app.test_client(), world.staff["organizer"], world.s1)
+    for lang, said, correct in (("zh_Hans_CN", "1 人已扫码签到。", "更正"), ("en", "1 checked in by QR code.", "correct")):
+        page = lxml_html.fromstring(client.get(f"/activities/{world.held.id}/attendance?lang={lang}").get_data(
+            as_text=True))
+        note = page.xpath('.//*[@data-testid="checkin-note"]')[0].text_content()
+        assert said in note and correct not in note, (lang, note)
+        fields = page.xpath('.//*[@data-testid="attendance-form"]//input[@inputmode="decimal"]')
+        assert fields and all(field.get("disabled") is not None for field in fields), lang
