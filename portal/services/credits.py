@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -991,11 +991,32 @@ def on_summary(school_id: int, year: str, user_id: int) -> bool:
 def judged_elsewhere(school_id: int, year: str, user_id: int) -> list[School]:
     """The other schools whose summary of ``year`` lists the person (:func:`on_summary`), by id:
     they taught there that year (or have something it counts), and those schools judge it."""
-    others = sorted({sid for sid in db.session.execute(
-        select(Membership.school_id).where(Membership.user_id == user_id, Membership.role == TEACHER,
-                                           Membership.school_id != school_id)).scalars() if sid is not None})
-    listed = {sid for sid, _user, _since in _teachers_of(others, year, [user_id])} if others else set()
+    listed = _listed_elsewhere(school_id, year, [user_id]).get(user_id, set())
     return [db.session.get_one(School, sid) for sid in sorted(listed)]
+
+
+def _listed_elsewhere(school_id: int, year: str, user_ids: Collection[int]) -> dict[int, set[int]]:
+    """Of ``user_ids``, each one's other schools (where they are a teacher) whose summary of
+    ``year`` lists them (:func:`judged_elsewhere`), by user id: two queries, however many people."""
+    taught = set(db.session.execute(
+        select(Membership.school_id, Membership.user_id).where(
+            Membership.user_id.in_(sorted(user_ids)), Membership.role == TEACHER,
+            Membership.school_id != school_id)).tuples())
+    others = sorted({sid for sid, _uid in taught if sid is not None})
+    out: dict[int, set[int]] = {}
+    if others:
+        for sid, user, _since in _teachers_of(others, year, sorted({uid for _sid, uid in taught})):
+            if (sid, user.id) in taught:
+                out.setdefault(user.id, set()).add(sid)
+    return out
+
+
+def judged_here(school_id: int, year: str, users: Iterable[User]) -> list[User]:
+    """``users`` less those whom another school's summary of ``year`` lists
+    (:func:`judged_elsewhere`): whom this school may still give a verdict of the year."""
+    users = list(users)
+    elsewhere = _listed_elsewhere(school_id, year, [u.id for u in users]) if users else {}
+    return [u for u in users if u.id not in elsewhere]
 
 
 def teaching_rows(school: School, year: str) -> list[TeacherYear]:

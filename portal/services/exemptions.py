@@ -55,8 +55,11 @@ def _require_on_summary(school: School, target: User, year: str) -> None:
 
 def exemptible(school: School, year: str) -> list[User]:
     """Whom an exemption of ``year`` may be set for (:func:`_require_on_summary`): the year's
-    teachers and today's, by pinyin."""
-    found = {u.id: u for u in (*credits.school_teachers(school.id, year), *credits.school_teachers(school.id))}
+    teachers and today's, but for those another school judges the year of
+    (:func:`credits.judged_here`), by pinyin."""
+    found = {u.id: u for u in credits.school_teachers(school.id, year)}
+    joined = [u for u in credits.school_teachers(school.id) if u.id not in found]
+    found.update({u.id: u for u in credits.judged_here(school.id, year, joined)})
     return by_pinyin(sorted(found.values(), key=lambda u: u.id), lambda u: u.display_name)
 
 

@@ -53,3 +53,19 @@ def test_the_new_school_cannot_exempt_a_moved_teacher_for_the_old_schools_year(a
     exemptions.set_exemption(s2, s2_admin, newcomer.id, "2025-2026", "病假")
     db.session.commit()
     assert _written()[0] == before[0] + 2
+
+
+def test_the_exemptions_page_offers_only_whom_it_may_exempt(app, today):  # noqa: F811
+    """Offered equals allowed: the new school's exemptions page of the old school's year does not
+    offer the moved teacher (saving would be refused, above); the year of the move still does, and
+    a newcomer who taught nowhere that year is offered for it."""
+    world = today
+    t1, s1, s2 = world.staff["t1"], world.s1, world.s2
+    moves.move_teacher(t1.id, s2.id, DAY, by=Actor.of(world.admin1.id, ["district_admin"]), district_id=world.d1.id)
+    newcomer = f.person(s2, "s2.newcomer", "teacher", since=None)
+    db.session.commit()
+    offered_past = {u.id for u in exemptions.exemptible(s2, "2025-2026")}
+    assert t1.id not in offered_past
+    assert newcomer.id in offered_past
+    assert t1.id in {u.id for u in exemptions.exemptible(s2, "2026-2027")}
+    assert t1.id in {u.id for u in exemptions.exemptible(s1, "2025-2026")}  # the old school's year: hers there
