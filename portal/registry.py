@@ -35,7 +35,7 @@ from portal.plugin_loader import (
     plain,
 )
 from portal.textcount import is_cjk
-from portal.type_declarations import TypeDeclarations, read_declarations, workflow_labels_fault
+from portal.type_declarations import TypeDeclarations, read_declarations_once, workflow_labels_fault
 from workflows import Guard, TransitionContext, WorkflowEngine, build_definition
 from workflows.definition import CORE, HANDED_OVER, HISTORY_ONLY, Phase, State, WorkflowDefinition
 from workflows.engine import what_is_missing
@@ -317,7 +317,9 @@ class TypeRegistry:
         if key in self.types or key in accepted:
             first = self.types[key].plugin if key in self.types else plugin_name
             return M_DUPLICATE, {"key": key, "plugin": plugin_name, "first": first}
-        decl = read_declarations(t, lambda what: self.plugins.running(plugin_name, what), key)
+        info = self.plugins.info.get(plugin_name)
+        installed = (plugin_name, info.distribution, info.version) if info is not None else None
+        decl = read_declarations_once(t, lambda what: self.plugins.running(plugin_name, what), key, installed)
         if isinstance(decl, tuple):
             return M_DECLARATION, {"what": decl[0], "key": key, "error": decl[1]}
         for named in [*self.types.values(), *accepted.values()]:  # a name means one type across the portal

@@ -362,6 +362,53 @@ def _mapping_of(value: Any, kind: type, nonempty: bool = False) -> str | None:
     return None
 
 
+_READ: dict[tuple[str, str, str, str, type], tuple[tuple[object, ...], TypeDeclarations]] = {}
+
+
+def read_declarations_once(t: ActivityType, running: Callable[[str], AbstractContextManager[Any]], key: str,
+                           installed: tuple[str, str, str] | None) -> TypeDeclarations | tuple[str, str]:
+    """:func:`read_declarations`, read once per process for a type of an installed plugin
+    (``installed``: its entry-point name, distribution and version; None for a plugin object
+    registered on the plugin manager, read every time). Every app a process builds (each test
+    builds its own) read and checked the same declarations again: 4–5 ms of CPU a build, a
+    sixth of ``create_app`` (BENCHMARKS.md, round 63).
+
+    Kept under what decides them: the plugin and its distribution's version, the key, the
+    type's class, and every attribute of that class and its bases and of the instance, each by
+    identity (:func:`_behaviour`) — a method or declaration replaced on the class or on
+    :class:`ActivityType` (a test's ``monkeypatch``), a plugin reinstalled (a new module, a new
+    class) or another version is read again. Declarations must not depend on anything else
+    (module docstring); one changed in place (a class's dict mutated) is not seen. A refusal is
+    never kept: a bad plugin is refused by every app, with its reason."""
+    if installed is None or not installed[1]:
+        return read_declarations(t, running, key)
+    where = (*installed, key, type(t))
+    behaviour = _behaviour(t)
+    known = _READ.get(where)
+    if known is not None and len(known[0]) == len(behaviour) and all(
+            a is b for a, b in zip(known[0], behaviour, strict=True)):
+        return known[1]
+    decl = read_declarations(t, running, key)
+    if isinstance(decl, TypeDeclarations):
+        _READ[where] = (behaviour, decl)
+    else:
+        _READ.pop(where, None)
+    return decl
+
+
+def _behaviour(t: object) -> tuple[object, ...]:
+    """The attributes of ``t``'s class and its bases (not ``object``) and of ``t`` itself: names
+    and values, held (so no id is reused while the cache keeps them) and compared by identity."""
+    parts: list[object] = []
+    for klass in type(t).__mro__[:-1]:
+        parts.append(klass)
+        for item in klass.__dict__.items():
+            parts.extend(item)
+    for item in getattr(t, "__dict__", {}).items():
+        parts.extend(item)
+    return tuple(parts)
+
+
 def _core_modules() -> None:
     """Import the core modules the checks below use on use (they import the registry, so not at
     this module's top), before any ``running(what)`` starts. Imported inside it, the first type

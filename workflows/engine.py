@@ -69,6 +69,30 @@ def _machine_kwargs(definition: WorkflowDefinition, lang: str | None = None) -> 
     )
 
 
+def _shape(definition: WorkflowDefinition) -> tuple:
+    """All the firing machine is built from (:func:`_machine_kwargs` without labels): the
+    states in order, each transition's trigger, sources and destination, the initial state."""
+    return (tuple(s.name for s in definition.ordered_states()),
+            tuple((t.trigger, tuple(t.sources), t.dest) for t in definition.transitions), definition.initial)
+
+
+_MACHINES: dict[tuple, Machine] = {}
+
+
+def _machine(definition: WorkflowDefinition) -> Machine:
+    """One firing machine per workflow shape (:func:`_shape`) in a process: every app a process
+    builds (each test's) built each type's machine again, ~1 ms of CPU an app (BENCHMARKS.md,
+    round 63). A machine holds no row between triggers (:meth:`WorkflowEngine.fire` binds one
+    for the call), so engines of one shape share it as the requests of one app already do."""
+    shape = _shape(definition)
+    machine = _MACHINES.get(shape)
+    if machine is None:
+        if len(_MACHINES) >= 256:  # generated workflows (the property tests): never many kept
+            _MACHINES.clear()
+        machine = _MACHINES[shape] = Machine(**_machine_kwargs(definition))
+    return machine
+
+
 class _LabelledState(_MachineState):
     """A machine state carrying a display label (used only for diagrams)."""
 
@@ -86,7 +110,7 @@ class WorkflowEngine:
 
     def __init__(self, definition: WorkflowDefinition):
         self.definition = definition
-        self._machine = Machine(**_machine_kwargs(definition))
+        self._machine = _machine(definition)
         self._by_trigger: dict[str, Transition] = {t.trigger: t for t in definition.transitions}
         self._waits_for_start = {t.trigger for t in definition.transitions if definition.waits_for_start(t)}
         self._waits_for_end = {t.trigger for t in definition.transitions if definition.waits_for_end(t)}
