@@ -378,6 +378,7 @@ TEXTS: dict[str, Any] = {
     "plan.save_refused": _l("the plan was not saved"),
     "plan.deadline_passed": _l("the deadline for this year's plans was %(date)s"),
     "plan.past_year": _l("%(year)s is over: its plans are kept as they were and can no longer change"),
+    "plan.far_year": _l("a plan is written for %(this)s or %(next)s"),
     "plan.locked": _l("the plan is %(status)s and can no longer change"),
     "plan.goals": _l("goals of 1–%(n)s characters are required"),
     "plan.studies": _l("at most %(n)s lines of at most %(m)s characters"),
