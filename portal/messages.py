@@ -546,8 +546,8 @@ TEXTS: dict[str, Any] = {
     "file.empty_field": _l("the file is empty"),
     "file.mismatch": _l("file content does not match its type"),
     "file.not_real": _l("this is not a real %(ext)s file"),
-    "file.not_utf8": _l("text file is not UTF-8"),
-    "file.not_utf8_field": _l("text files must be UTF-8"),
+    "file.not_utf8": _l("the text file is not UTF-8 or GB18030 text"),
+    "file.not_utf8_field": _l("not UTF-8 or GB18030 (GBK) text"),
     # -- exemptions ------------------------------------------------------------------------------
     "exemption.choose_teacher": _l("choose a teacher"),
     "exemption.teacher_field": _l("must be a teacher of this school"),
@@ -757,7 +757,6 @@ TEXTS: dict[str, Any] = {
     "roster.xlsx": _l("not a readable XLSX file"),
     "roster.csv": _l("not a readable CSV file: a cell is too long, or a quote is not closed"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),
-    "roster.encoding_field": _l("not UTF-8 or GB18030 text"),
     "roster.kind": _l("roster must be a .csv or .xlsx file"),
     "roster.kind_field": _l("use a .csv or .xlsx file"),
     "roster.old_excel": _l(
@@ -854,7 +853,7 @@ TEXTS: dict[str, Any] = {
     "writing.kind": _l("choose one of the kinds offered: %(kinds)s"),
     "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),
     "writing.text_or_file": _l("type the text or upload a file, not both"),
-    "writing.readable_only": _l("upload the text as a Word .docx or a UTF-8 .txt file, or paste it"),
+    "writing.readable_only": _l("upload the text as a Word .docx or a .txt file, or paste it"),
     "writing.file_unreadable": _l(
         "this file cannot be read as a Word document: save it again as .docx, or paste the text"),
     "writing.over_kind": _l("its semester is over: a piece of it keeps its kind (what you write now is a new piece)"),
