@@ -407,8 +407,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "the same piece (the same counted characters, or the same file) is handed in once by a person at an"
          " activity as a kind: a type's guards count pieces (evidence.handed_in_again)"},
         {"field": "file", "message": ".*", "rule": "the file's content matches its extension (pdf, png, jpg, docx, "
-         "xlsx, pptx, doc, txt in UTF-8 or GB18030 without NUL bytes), is not empty, is within the size limit, and its name has no"
-         " control characters;"
+         "xlsx, pptx, doc, txt in UTF-8 or GB18030 without NUL bytes), is not empty, is within the size limit, and its"
+         " name has no control characters;"
          " a kind the type takes as a file (certificate, handbook, attachment …) is a file, not a text"},
     ],
     "add_my_writing": [  # portal/api/views_writing.py

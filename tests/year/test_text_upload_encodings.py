@@ -4,8 +4,6 @@ clear refusal. Evidence ``.txt``, own writing and roster imports take the same f
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from portal import file_text
