@@ -453,4 +453,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "adjusted hours are for participants, up to what the credit rule gives for the hours not recorded missing"},
         {"field": "trigger", "message": "^known triggers: .*$", "rule": "the trigger is one of the activity type's"},
     ],
+    **{op: [{"field": "year", "message": "^a plan is written for ",
+             "rule": "a plan (the teacher's, the school's) is for the school year under way or the next"
+             " (policy.may_plan_for_year; a past one is 409)"}]
+       for op in ("put_my_plan", "school_plan_put", "school_plan_submit")},
 }
