@@ -1,4 +1,4 @@
-"""The words a file handed in as writing holds: a UTF-8 ``.txt`` file, or a Word ``.docx`` file
+"""The words a file handed in as writing holds: a ``.txt`` file (UTF-8 or GB18030: :func:`decode_text`), or a Word ``.docx`` file
 (what most teachers write their reading notes and reflections in). Any other file — a scan, a
 photo, a PDF, an old binary ``.doc`` — is not read: it holds no words the portal can count.
 
@@ -44,6 +44,21 @@ class Unreadable(ValueError):
     """The file claims a readable kind (``.txt``, ``.docx``) but its words cannot be read."""
 
 
+def decode_text(data: bytes) -> str:
+    """The one rule for text a school uploads (a ``.txt`` handed in, a ``.csv`` roster): UTF-8,
+    with or without a byte-order mark, else GB18030 — what Notepad and Excel save on a Chinese
+    Windows (GBK and GB2312 are its subsets). UTF-8 is tried first: a valid UTF-8 file of Chinese
+    text is almost never valid GB18030 of the same length, and never the other way round.
+
+    Raises :class:`Unreadable` for bytes that are neither (a binary file, another encoding)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Unreadable(TXT)
+
+
 def readable(filename: str | None) -> bool:
     """Whether a file of this name is read for its words."""
     return os.path.splitext(filename or "")[1].lower() in READABLE
@@ -52,16 +67,13 @@ def readable(filename: str | None) -> bool:
 def words_of(filename: str | None, data: bytes | None) -> str:
     """The text of a readable file, or "" for any other (or no) file.
 
-    Raises :class:`Unreadable` for a ``.txt`` that is not UTF-8 or a ``.docx`` that is not a
+    Raises :class:`Unreadable` for a ``.txt`` that is not text (:func:`decode_text`) or a ``.docx`` that is not a
     Word document (or unpacks to too much): the caller says so to the teacher, or counts it as
     a file without words."""
     if data is None or not readable(filename):
         return ""
     if os.path.splitext(filename or "")[1].lower() == TXT:
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise Unreadable(filename) from None
+        return decode_text(data)
     return _docx_text(data)
 
 

@@ -378,6 +378,7 @@ TEXTS: dict[str, Any] = {
     "plan.save_refused": _l("the plan was not saved"),
     "plan.deadline_passed": _l("the deadline for this year's plans was %(date)s"),
     "plan.past_year": _l("%(year)s is over: its plans are kept as they were and can no longer change"),
+    "plan.far_year": _l("a plan is written for %(this)s or %(next)s"),
     "plan.locked": _l("the plan is %(status)s and can no longer change"),
     "plan.goals": _l("goals of 1–%(n)s characters are required"),
     "plan.studies": _l("at most %(n)s lines of at most %(m)s characters"),
@@ -545,8 +546,8 @@ TEXTS: dict[str, Any] = {
     "file.empty_field": _l("the file is empty"),
     "file.mismatch": _l("file content does not match its type"),
     "file.not_real": _l("this is not a real %(ext)s file"),
-    "file.not_utf8": _l("text file is not UTF-8"),
-    "file.not_utf8_field": _l("text files must be UTF-8"),
+    "file.not_utf8": _l("the text file is not UTF-8 or GB18030 text"),
+    "file.not_utf8_field": _l("not UTF-8 or GB18030 (GBK) text"),
     # -- exemptions ------------------------------------------------------------------------------
     "exemption.choose_teacher": _l("choose a teacher"),
     "exemption.teacher_field": _l("must be a teacher of this school"),
@@ -761,7 +762,6 @@ TEXTS: dict[str, Any] = {
     "roster.xlsx": _l("not a readable XLSX file"),
     "roster.csv": _l("not a readable CSV file: a cell is too long, or a quote is not closed"),
     "roster.encoding": _l("the CSV file is not UTF-8 or GB18030 text"),
-    "roster.encoding_field": _l("not UTF-8 or GB18030 text"),
     "roster.kind": _l("roster must be a .csv or .xlsx file"),
     "roster.kind_field": _l("use a .csv or .xlsx file"),
     "roster.old_excel": _l(
@@ -858,7 +858,7 @@ TEXTS: dict[str, Any] = {
     "writing.kind": _l("choose one of the kinds offered: %(kinds)s"),
     "writing.title": _l("a title of 1–%(n)s characters is required (the book for reading notes)"),
     "writing.text_or_file": _l("type the text or upload a file, not both"),
-    "writing.readable_only": _l("upload the text as a Word .docx or a UTF-8 .txt file, or paste it"),
+    "writing.readable_only": _l("upload the text as a Word .docx or a .txt file, or paste it"),
     "writing.file_unreadable": _l(
         "this file cannot be read as a Word document: save it again as .docx, or paste the text"),
     "writing.over_kind": _l("its semester is over: a piece of it keeps its kind (what you write now is a new piece)"),

@@ -612,10 +612,17 @@ def may_write_plan(actor: Actor, teacher_id: int) -> bool:
 
 
 def may_plan_for_year(year: str, this_year: str) -> bool:
-    """A development plan is written (saved, handed in) for the school year under way
-    (``this_year``, the school's year now) or one to come, never a past one: a past year is
-    read-only history, its plan kept as it was. Years are ``2026-2027``: their order is the text's."""
-    return year >= this_year
+    """A development plan (a teacher's, the school's) is written (saved, handed in) for the school
+    year under way (``this_year``, the school's year now) or the next, never a past one nor one
+    further off: a past year is read-only history, its plan kept as it was; the next is planned
+    from the spring (plans go to the district in June, ``school_plans.next_year``); a plan for
+    2099 plans nothing anyone can hold or check. Years are ``2026-2027``: their order is the text's."""
+    return this_year <= year <= school_year_after(this_year)
+
+
+def is_past_year(year: str, this_year: str) -> bool:
+    """A school year before the one under way: history, read only."""
+    return year < this_year
 
 
 def first_year_to_date(this_year: str) -> str:

@@ -36,8 +36,7 @@ class SchoolContext:
     def allow(self, check: Callable[[policy.Actor], bool], user_id: int) -> None:
         """Enforce a question of :mod:`portal.policy` for the caller (refused naming the roles
         the policy answers yes for, in the reader's words)."""
-        policy.require(check(self.actor(user_id)), "policy.requires_role",
-                       roles=role_labels(policy.roles_for(check)))
+        allow(check, self.actor(user_id))
 
 
 def authenticate() -> Caller:
@@ -91,3 +90,20 @@ def parsed(model: type[T], part: str = "json") -> T:
     value = getattr(request.context, part)  # type: ignore[attr-defined]
     assert isinstance(value, model), (model, value)
     return value
+
+
+def require_right(check: Callable[[policy.Actor], bool], in_school: bool) -> None:
+    """The caller's right to an operation (``operation(may=…)``), asked of their roles in the
+    request's school, or in their district (a district operation): 403 naming the roles that have it."""
+    user_id = caller().user.id
+    if in_school:
+        school_context().allow(check, user_id)
+        return
+    seat = access.district_seat(user_id)
+    allow(check, policy.Actor.of(user_id, seat.roles if seat is not None else frozenset()))
+
+
+def allow(check: Callable[[policy.Actor], bool], actor: policy.Actor) -> None:
+    """Enforce a question of :mod:`portal.policy` (refused naming the roles the policy answers
+    yes for, in the reader's words)."""
+    policy.require(check(actor), "policy.requires_role", roles=role_labels(policy.roles_for(check)))

@@ -85,7 +85,7 @@ SchoolYear = Annotated[
 ]
 SchoolCode = Annotated[str, _text(1, 32, "^[A-Za-z0-9_-]+$")]
 FileField = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary",
-                                           "description": "pdf, png, jpg, docx, xlsx, pptx, doc or UTF-8 txt"})]
+                                           "description": "pdf, png, jpg, docx, xlsx, pptx, doc or txt (UTF-8 or GB18030)"})]
 
 
 def _no_default(schema: dict[str, Any]) -> None:

@@ -103,6 +103,7 @@ class Declared:
     form: type | None
     content: dict[str, Any] | None
     finds: Callable[..., Any] | None  # looks up the path's object (404) before the body is read
+    may: Callable[..., bool] | None  # the caller's right (``portal.policy``), asked before the body is read
 
 
 def operation(
@@ -120,13 +121,18 @@ def operation(
     other_content: dict[str, Any] | None = None,
     finds: Callable[..., Any] | None = None,
     queued: type | None = None,
+    may: Callable[..., bool] | None = None,
 ) -> Callable[[Callable], Callable]:
     """Declare a view's operation: its success status, response model and description, its
     request models, and the errors it can give beyond those its kind implies (a token: 401; a
     school: 404 and 422; a body: 400, 413, 422; a query: 422). ``school`` views also take the
     ``X-School`` header and the ``school`` query parameter. The school, then ``finds`` (given the
     path's parameters), are resolved before the request is validated: another school's object is
-    404 whatever the body. ``queued``: the model of a 202 answer (an export queued as a job)."""
+    404 whatever the body. ``queued``: the model of a 202 answer (an export queued as a job).
+    ``may``: the right the operation needs, a question of :mod:`portal.policy` on the caller's
+    roles (in the school, or in their district for ``school=False``), asked after ``finds`` and
+    before the body is validated: a caller without it is 403 whatever they send, never told the
+    body's fields. The services enforce the exact rule (of this activity, this person) still."""
     codes = set(errors) | ({401} if not public else set()) | ({404, 422} if school else set())
     codes |= {400, 413, 422} if (json or form) else set()
     codes |= {422} if query else set()
@@ -145,7 +151,8 @@ def operation(
             security={} if public else {"bearerAuth": []},
             operation_id=view.__name__,
         )(view)
-        setattr(declared, ATTR, Declared(tuple(sorted(codes)), public, school, json, form, other_content, finds))
+        setattr(declared, ATTR, Declared(tuple(sorted(codes | ({403} if may else set()))), public, school, json, form,
+                                        other_content, finds, may))
         return declared
 
     return decorate

@@ -407,8 +407,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "the same piece (the same counted characters, or the same file) is handed in once by a person at an"
          " activity as a kind: a type's guards count pieces (evidence.handed_in_again)"},
         {"field": "file", "message": ".*", "rule": "the file's content matches its extension (pdf, png, jpg, docx, "
-         "xlsx, pptx, doc, UTF-8 txt without NUL bytes), is not empty, is within the size limit, and its name has no"
-         " control characters;"
+         "xlsx, pptx, doc, txt in UTF-8 or GB18030 without NUL bytes), is not empty, is within the size limit, and its"
+         " name has no control characters;"
          " a kind the type takes as a file (certificate, handbook, attachment …) is a file, not a text"},
     ],
     "add_my_writing": [  # portal/api/views_writing.py
@@ -453,4 +453,8 @@ DATA_RULES: dict[str, list[dict[str, str]]] = {
          "rule": "adjusted hours are for participants, up to what the credit rule gives for the hours not recorded missing"},
         {"field": "trigger", "message": "^known triggers: .*$", "rule": "the trigger is one of the activity type's"},
     ],
+    **{op: [{"field": "year", "message": "^a plan is written for ",
+             "rule": "a plan (the teacher's, the school's) is for the school year under way or the next"
+             " (policy.may_plan_for_year; a past one is 409)"}]
+       for op in ("put_my_plan", "school_plan_put", "school_plan_submit")},
 }

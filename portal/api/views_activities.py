@@ -82,7 +82,7 @@ def list_activities() -> ActivityPage:
 
 
 @bp.post("/activities")
-@operation(201, Activity, "The planned activity", json=ActivityCreate, errors=(403, 404))
+@operation(201, Activity, "The planned activity", json=ActivityCreate, errors=(403, 404), may=policy.may_plan_or_declare)
 def create_activity() -> tuple[Activity, int, dict[str, str]]:
     """Plan an activity (organizer or school admin); `details` are checked by the type's own form"""
     ctx = school_context()
@@ -211,7 +211,7 @@ def fire_transition(activity_id: int) -> Activity:
 
 
 @bp.put("/activities/<int:activity_id>/organizer")
-@operation(200, Activity, ACTIVITY, json=OrganizerChange, errors=(403, 409), finds=_activity)
+@operation(200, Activity, ACTIVITY, json=OrganizerChange, errors=(403, 409), finds=_activity, may=policy.may_hand_over)
 def put_organizer(activity_id: int) -> Activity:
     """Hand the activity over to another organizer (school admin)
 

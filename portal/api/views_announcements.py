@@ -45,7 +45,7 @@ def district_deadlines() -> Deadlines:
 
 @bp.post("/district/deadlines")
 @operation(201, DeadlineOut, "The deadline", json=DeadlineBody, tag=TAG, school=False, errors=(403,),
-           finds=_announcer)
+           finds=_announcer, may=policy.may_announce_deadlines)
 def district_announce() -> tuple[DeadlineOut, int]:
     """Announce a deadline to the school admins or all staff of the district's schools (district admin)
 
@@ -59,7 +59,7 @@ def district_announce() -> tuple[DeadlineOut, int]:
 
 @bp.put("/district/deadlines/<int:announcement_id>")
 @operation(200, DeadlineOut, "The deadline", json=DeadlineBody, tag=TAG, school=False, errors=(403,),
-           finds=_announcement)
+           finds=_announcement, may=policy.may_announce_deadlines)
 def district_deadline_update(announcement_id: int) -> DeadlineOut:
     """Change an announced deadline (district admin)"""
     seat = _announcer()
@@ -70,7 +70,7 @@ def district_deadline_update(announcement_id: int) -> DeadlineOut:
 
 
 @bp.delete("/district/deadlines/<int:announcement_id>")
-@operation(204, None, "No content", tag=TAG, school=False, errors=(403,), finds=_announcement)
+@operation(204, None, "No content", tag=TAG, school=False, errors=(403,), finds=_announcement, may=policy.may_announce_deadlines)
 def district_deadline_delete(announcement_id: int) -> Response:
     """Withdraw an announced deadline (district admin)"""
     seat = _announcer()

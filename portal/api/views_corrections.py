@@ -77,7 +77,7 @@ def list_corrections() -> Corrections:
 
 
 @bp.post("/corrections/<int:request_id>/close")
-@operation(200, CorrectionOut, "The request", json=CloseBody, errors=(403, 409), finds=_request)
+@operation(200, CorrectionOut, "The request", json=CloseBody, errors=(403, 409), finds=_request, may=policy.may_see_corrections)
 def close_correction(request_id: int) -> CorrectionOut:
     """Close a correction request as done or declined (a school admin who did not ask it)
 

@@ -211,7 +211,7 @@ def district_submitted_evidence(submission_id: int, evidence_id: int) -> Respons
 
 @bp.post("/district/submissions/<int:submission_id>/decision")
 @operation(200, Submission, "The submission as decided", json=SubmissionDecision, tag=TAG, school=False,
-           errors=(403, 409), finds=_submission)
+           errors=(403, 409), finds=_submission, may=policy.may_decide_submission)
 def district_decide(submission_id: int) -> Submission:
     """Accept (locks the school year) or return a submission with comments (district reviewer)
 
@@ -226,7 +226,7 @@ def district_decide(submission_id: int) -> Submission:
 
 @bp.post("/district/submissions/<int:submission_id>/reopen")
 @operation(200, Submission, "The submission, reopened", json=Reopen, tag=TAG, school=False,
-           errors=(403, 409), finds=_seen_submission)
+           errors=(403, 409), finds=_seen_submission, may=policy.may_reopen_year)
 def district_reopen(submission_id: int) -> Submission:
     """Reopen an accepted (locked) school year, with a reason for the audit log (district staff)"""
     seat = _seat()
@@ -255,7 +255,7 @@ def school_submissions() -> Submissions:
 
 
 @bp.post("/submissions")
-@operation(201, Submission, SUBMISSION, json=YearSubmit, tag=TAG, errors=(403, 409))
+@operation(201, Submission, SUBMISSION, json=YearSubmit, tag=TAG, errors=(403, 409), may=policy.may_submit_year)
 def school_submit() -> tuple[Submission, int]:
     """Submit the school year (or a semester, if the district collects semesters) to the district (school admin)
 
@@ -277,7 +277,7 @@ def school_submit() -> tuple[Submission, int]:
 
 @bp.put("/district/settings")
 @operation(200, DistrictOut, "The district and its settings", json=DistrictSettings, tag=TAG, school=False,
-           errors=(403,), finds=_seat)
+           errors=(403,), finds=_seat, may=policy.may_administer_district)
 def district_settings() -> DistrictOut:
     """The district's defaults: required hours, absence limit, submission period, plan deadline (district admin)"""
     seat = _seat()
@@ -286,7 +286,8 @@ def district_settings() -> DistrictOut:
 
 
 @bp.post("/district/schools")
-@operation(201, CreatedSchool, "The school", json=NewSchool, tag=TAG, school=False, errors=(403,), finds=_seat)
+@operation(201, CreatedSchool, "The school", json=NewSchool, tag=TAG, school=False, errors=(403,), finds=_seat,
+           may=policy.may_administer_district)
 def district_create_school() -> tuple[CreatedSchool, int]:
     """Create a school of the district with its first school admin (district admin)"""
     seat = _seat()
@@ -299,7 +300,7 @@ def district_create_school() -> tuple[CreatedSchool, int]:
 
 @bp.put("/district/activity-types/<key>")
 @operation(200, DistrictOut, "The district and its settings", json=TypeSwitch, tag=TAG, school=False,
-           errors=(403,), finds=_installed)
+           errors=(403,), finds=_installed, may=policy.may_administer_district)
 def district_type(key: str) -> DistrictOut:
     """Enable or disable an activity type in every school of the district (district admin)"""
     seat = _seat()
@@ -367,7 +368,7 @@ def school_plan_get() -> SchoolPlanOut:
 
 
 @bp.put("/school-plan")
-@operation(200, SchoolPlanOut, PLAN, json=SchoolPlanBody, tag=TAG, errors=(403, 409))
+@operation(200, SchoolPlanOut, PLAN, json=SchoolPlanBody, tag=TAG, errors=(403, 409), may=policy.may_write_school_plan)
 def school_plan_put() -> SchoolPlanOut:
     """Write the school's annual plan for a year while it is a draft or returned (school admin)"""
     ctx = school_context()
@@ -380,7 +381,7 @@ def school_plan_put() -> SchoolPlanOut:
 
 
 @bp.post("/school-plan/submit")
-@operation(200, SchoolPlanOut, PLAN, json=SchoolPlanYear, tag=TAG, errors=(403, 409))
+@operation(200, SchoolPlanOut, PLAN, json=SchoolPlanYear, tag=TAG, errors=(403, 409), may=policy.may_write_school_plan)
 def school_plan_submit() -> SchoolPlanOut:
     """Send the school's annual plan to the district (marked late after the district's deadline)"""
     ctx = school_context()
@@ -391,7 +392,7 @@ def school_plan_submit() -> SchoolPlanOut:
 
 @bp.post("/school-plans/<int:plan_id>/decision")
 @operation(200, SchoolPlanOut, PLAN, json=SchoolPlanDecision, tag=TAG, school=False, errors=(403, 409),
-           finds=_plan_of_district)
+           finds=_plan_of_district, may=policy.may_decide_school_plan)
 def school_plan_decide(plan_id: int) -> SchoolPlanOut:
     """Accept a school's annual plan or return it with a comment (district staff)"""
     seat = _seat()

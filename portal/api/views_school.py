@@ -65,7 +65,7 @@ def _installed(key: str) -> None:
 
 @bp.put("/activity-types/<key>")
 @operation(200, ActivityType, "The type as the school now has it", json=ActivityTypeUpdate, tag="school",
-           errors=(403,), finds=_installed)
+           errors=(403,), finds=_installed, may=policy.may_administer)
 def update_activity_type(key: str) -> ActivityType:
     """Enable or disable a type for the school and/or change its settings (school admin)
 
@@ -77,12 +77,6 @@ def update_activity_type(key: str) -> ActivityType:
     ctx.allow(policy.may_administer, caller().user.id)
     row = schools.set_type(ctx.school, key, data.enabled, data.settings, by=ctx.actor(caller().user.id))
     return ActivityType.of(key, row.enabled, schools.type_settings(ctx.school.id, key), content_lang())
-
-
-def _administers(**_path: object) -> None:
-    """The caller administers the school (403 before the body is read: a body is no question to
-    someone who may not send one)."""
-    school_context().allow(policy.may_administer, caller().user.id)
 
 
 @bp.get("/school/rules")
@@ -99,7 +93,7 @@ def school_rules() -> SchoolRules:
 
 @bp.put("/school/rules")
 @operation(200, SchoolRules, "The rules as the school now has them", json=SchoolRulesUpdate, tag="school",
-           errors=(403,), finds=_administers)
+           errors=(403,), may=policy.may_administer)
 def update_school_rules() -> SchoolRules:
     """Change some of the school's rules (school admin), as the rules page does
 

@@ -4,6 +4,7 @@ their own: ``POST /api/v1/activities`` with a self-declared type plans one for t
 
 from __future__ import annotations
 
+from portal import policy
 from portal.api import typed_schemas
 from portal.api.blueprint import bp
 from portal.api.context import caller, parsed, school_context
@@ -45,7 +46,7 @@ def my_writing() -> YearWriting:
 
 
 @bp.post("/me/writing")
-@operation(201, Piece, "The piece, counted", json=WritingCreate, tag="year", errors=(403,))
+@operation(201, Piece, "The piece, counted", json=WritingCreate, tag="year", errors=(403,), may=policy.may_add_own_writing)
 def add_my_writing() -> tuple[Piece, int]:
     """Add reading notes, a paper or a reflection to the caller's own record (a teacher)"""
     ctx = school_context()

@@ -106,7 +106,7 @@ def list_groups() -> Groups:
 
 
 @bp.post("/groups")
-@operation(201, GroupOut, "The group", json=GroupBody, tag="year", errors=(403,))
+@operation(201, GroupOut, "The group", json=GroupBody, tag="year", errors=(403,), may=policy.may_manage_groups)
 def create_group() -> tuple[GroupOut, int]:
     """Create a teaching group (school admin)"""
     ctx, _user_, who = _who()
@@ -116,7 +116,7 @@ def create_group() -> tuple[GroupOut, int]:
 
 
 @bp.put("/groups/<int:group_id>")
-@operation(200, GroupOut, "The group", json=GroupBody, tag="year", errors=(403,), finds=_group)
+@operation(200, GroupOut, "The group", json=GroupBody, tag="year", errors=(403,), finds=_group, may=policy.may_manage_groups)
 def update_group(group_id: int) -> GroupOut:
     """Rename a group, set its leader and its whole member list (school admin)"""
     ctx, _user_, who = _who()
@@ -142,7 +142,7 @@ def _person(user_id: int) -> None:
 
 @bp.put("/users/<int:user_id>/groups")
 @operation(200, PersonGroupsOut, "The person's groups", json=PersonGroupsBody, tag="year", errors=(403,),
-           finds=_person)
+           finds=_person, may=policy.may_manage_groups)
 def put_person_groups(user_id: int) -> PersonGroupsOut:
     """Put a person of the school in exactly these teaching groups (school admin)
 
@@ -312,7 +312,7 @@ def get_plan(plan_id: int) -> PlanOut:
 
 
 @bp.post("/plans/<int:plan_id>/decision")
-@operation(200, PlanOut, PLAN, json=DecisionBody, tag="year", errors=(403, 409), finds=_plan)
+@operation(200, PlanOut, PLAN, json=DecisionBody, tag="year", errors=(403, 409), finds=_plan, may=policy.may_review_plans)
 def decide_plan(plan_id: int) -> PlanOut:
     """Sign off (approve, 同意) or return (退回, with a comment) a submitted plan
 
@@ -326,7 +326,8 @@ def decide_plan(plan_id: int) -> PlanOut:
 
 
 @bp.put("/plans/deadline")
-@operation(200, DeadlineOut, "The deadline", json=DeadlineBody, query=YearQuery, tag="year", errors=(403,))
+@operation(200, DeadlineOut, "The deadline", json=DeadlineBody, query=YearQuery, tag="year", errors=(403,),
+           may=policy.may_set_plan_deadline)
 def put_deadline() -> DeadlineOut:
     """Set the deadline of a year's plans: a date within the school year (school admin)"""
     ctx, _user_, who = _who()

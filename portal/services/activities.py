@@ -1244,10 +1244,10 @@ def _check_file(filename: str, data: bytes) -> tuple[str, str]:
     magics, ctype = ALLOWED_UPLOADS[ext]
     if magics and not any(data.startswith(m) for m in magics):
         raise Invalid(msg("file.mismatch"), {"file": msg("file.not_real", ext=ext)})
-    if ext == ".txt":
+    if ext == file_text.TXT:
         try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
+            file_text.decode_text(data)
+        except file_text.Unreadable:
             raise Invalid(msg("file.not_utf8"), {"file": msg("file.not_utf8_field")}) from None
         if b"\x00" in data:  # UTF-8 can hold NUL, text cannot: a binary file renamed .txt
             raise Invalid(msg("file.mismatch"), {"file": msg("file.not_real", ext=ext)})
@@ -1319,6 +1319,8 @@ def add_evidence(
     if data is not None:
         ext, ctype = _check_file(filename or "", data)
         data = upload_meta.without_metadata(ext, data)  # kept, compared and counted as others will see it
+        if ext == file_text.TXT:  # kept as UTF-8 (what it is served as), whichever of the two it came in
+            data = file_text.decode_text(data).encode("utf-8")
         if reg.decl.self_declared:  # a declaration's certificate: what it shows, read before the write
             likeness = same_certificate.likeness(data)
             _read_earlier_certificates(reg.type, uid)

@@ -35,6 +35,7 @@ from portal.timeutil import (
     current_school_year,
     first_calendar_year,
     parse_day,
+    school_year_after,
     to_local,
     utcnow,
     year_bounds,
@@ -287,6 +288,21 @@ def _require_year_open(school_id: int, year: str) -> None:
     locks.require_unlocked(school_id, year, WHOLE_YEAR)
 
 
+def plannable_year(value: object, tz: str) -> str:
+    """The school year a plan (a teacher's, the school's) is written for, from a request's
+    ``value`` (empty: the school's year now), refused unless ``policy.may_plan_for_year``: a past
+    year (409, history whatever its plan's status), one further off than the next (422)."""
+    this_year = current_school_year(tz)
+    year = credits.parse_year(value, this_year)
+    if policy.may_plan_for_year(year, this_year):
+        return year
+    if policy.is_past_year(year, this_year):
+        raise Conflict(msg("plan.past_year", year=SchoolYear(year)), school_year=year)
+    within = msg("plan.far_year", this=SchoolYear(this_year, within=True),
+                 next=SchoolYear(school_year_after(this_year), within=True))
+    raise Invalid(msg("plan.save_refused"), {"year": within})
+
+
 def save(
     school: School,
     teacher: User,
@@ -305,10 +321,7 @@ def save(
     After the teacher's deadline (:func:`deadline_for`) only a returned plan may be revised; once the district has accepted the
     year, none."""
     policy.require(policy.may_write_plan(by, teacher.id), "policy.write_plan")
-    this_year = current_school_year(school.timezone)
-    year = credits.parse_year(year, this_year)  # empty: the school's year now
-    if not policy.may_plan_for_year(year, this_year):  # a past year is history, whatever its plan's status
-        raise Conflict(msg("plan.past_year", year=SchoolYear(year)), school_year=year)
+    year = plannable_year(year, school.timezone)
     plan = plan_of(school.id, teacher.id, year)
     if plan is not None and plan.status not in EDITABLE:
         raise Conflict(msg("plan.locked", status=RecordStatus("plan", plan.status)), status=plan.status)

@@ -25,7 +25,7 @@ from portal.messages import Msg, msg, shown
 from portal.models import Activity, District, Membership, School, SchoolPlan, SchoolPlanLine, SchoolPlanWriter
 from portal.registry import registry
 from portal.security import is_digits
-from portal.services import access, credits, district_notices, submissions
+from portal.services import access, district_notices, plans, submissions
 from portal.timeutil import (
     SCHOOL_YEAR_MONTHS,
     current_school_year,
@@ -116,7 +116,7 @@ def _lines(raw: Any) -> list[dict[str, Any]]:
 def save_plan(school: School, year: Any, aims: Any, target_hours: Any, lines: Any, *, by: policy.Actor) -> SchoolPlan:
     """Write (or rewrite) the school's plan for ``year`` while it is a draft or returned."""
     policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
-    year_text = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
+    year_text = plans.plannable_year(year, school.timezone)  # empty: the school's year now
     fields: dict[str, Any] = {}
     if not isinstance(aims, str) or len(aims) > AIMS_MAX:
         fields["aims"] = msg("at_most_chars", n=AIMS_MAX)
@@ -204,7 +204,7 @@ def due(district: District, school: School, year: str, now: datetime | None = No
 def submit_plan(school: School, year: Any, *, by: policy.Actor) -> SchoolPlan:
     """Send the plan to the district (marked late after the district's deadline)."""
     policy.require(policy.may_write_school_plan(by), "policy.submit_admin_only")
-    year_text = credits.parse_year(year, current_school_year(school.timezone))  # empty: the school's year now
+    year_text = plans.plannable_year(year, school.timezone)  # empty: the school's year now
     plan = get_plan(school.id, year_text)
     if plan is None:
         raise NotFound(msg("school_plan.not_found"))

@@ -23,7 +23,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from portal import paging, policy
+from portal import file_text, paging, policy
 from portal.database import write_transaction
 from portal.errors import Invalid, NotFound
 from portal.extensions import db
@@ -448,12 +448,9 @@ def _read_table(filename: str, data: bytes) -> list[Line]:
         return _xlsx_lines(data)
     if name.endswith(".csv"):
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("gb18030")  # what Excel saves on a Chinese Windows (GBK is its subset)
-            except UnicodeDecodeError:
-                raise Invalid(msg("roster.encoding"), {"file": msg("roster.encoding_field")}) from None
+            text = file_text.decode_text(data)
+        except file_text.Unreadable:
+            raise Invalid(msg("roster.encoding"), {"file": msg("file.not_utf8_field")}) from None
         try:
             # a record is a row (a quoted line break stays in its cell, as Excel shows it)
             rows = enumerate(csv.reader(io.StringIO(text)), start=1)

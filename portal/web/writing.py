@@ -30,7 +30,7 @@ class WritingForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()])
     title = StringField(_l("Title (the book, for reading notes)"))
     text = TextAreaField(_l("Text"), render_kw={"rows": 8})
-    file = FileField(_l("Or a file: Word .docx or UTF-8 .txt"), render_kw={"accept": ".docx,.txt"})
+    file = FileField(_l("Or a file: Word .docx or .txt"), render_kw={"accept": ".docx,.txt"})
 
 
 def _upload() -> tuple[str | None, bytes | None]:

@@ -17,7 +17,7 @@ from portal.messages import tr
 from portal.models import Activity, DevelopmentPlan, School, User
 from portal.security import is_digits
 from portal.services import access, credits, groups, overview, plans, schools, signup
-from portal.timeutil import current_school_year
+from portal.timeutil import current_school_year, school_year_after
 from portal.web import clashes, picker
 from portal.web.activities import SignupRefused
 from portal.web.activities import _page as activity_page
@@ -247,13 +247,15 @@ def my_plan():
             return redirect(url_for("year.my_plan", year=year))
     record = credits.teacher_year(me, school, year)
     due = plans.deadline_for(school, year, me.id)
+    this_year = current_school_year(school.timezone)
     return render_template(
         "year/my_plan.html", school=school, year=year, plan=plan, values=values, errors=errors, general=general,
         types=_enabled(school), deadline=due, closed=plans.closed_by_deadline(school, plan, due), can_write=can_write,
         lines=plans.against(plan, record) if plan else [], decider=_decider(plan), form=ConfirmForm(),
         year_open=plans.year_open(school.id, year),
         # a past year is history: its plan shown as it was, no form (the service refuses a write too)
-        plannable=policy.may_plan_for_year(year, current_school_year(school.timezone)),
+        plannable=policy.may_plan_for_year(year, this_year), past=policy.is_past_year(year, this_year),
+        this_year=this_year, next_year=school_year_after(this_year),
     ), status
 
 

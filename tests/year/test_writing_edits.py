@@ -228,7 +228,7 @@ def test_a_file_replaces_the_text(app, client, school):
                                   "file": (io.BytesIO("论".encode()), "paper.txt")}, content_type="multipart/form-data")
     assert both.status_code == 422 and _row(piece.id)[1] == "初稿"
     not_utf8 = client.post(url, data={"kind": "paper", "title": "定稿",
-                                      "file": (io.BytesIO("论文".encode("gb18030")), "paper.txt")},
+                                      "file": (io.BytesIO(b"\xff\xfe\x80 not text"), "paper.txt")},
                            content_type="multipart/form-data")
     assert not_utf8.status_code == 422 and _row(piece.id)[1] == "初稿"
     ok = client.post(url, data={"kind": "paper", "title": "定稿", "file": (io.BytesIO((prose(3000, "论")).encode()), "p.txt")},
