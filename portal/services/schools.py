@@ -391,6 +391,17 @@ def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     return {key: with_defaults(r, stored.get(key)) for key, r in registry().types.items()}
 
 
+def settings_read_otherwise(school_id: int) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """By installed type, the school's stored settings the rules read otherwise than stored
+    (``settings_read_otherwise`` of its declarations: an hours setting saved off the half-hour
+    grid, read down to the half hour): (stored, read) by name; a type with none is left out. What
+    the admin's page and the API say beside the settings in effect, until a save stores the read
+    value (one query)."""
+    stored: dict[str, Any] = dict(read_rows(_ALL_SETTINGS, {"school_id": school_id}).all())
+    out = {key: r.decl.settings_read_otherwise(stored.get(key)) for key, r in registry().types.items()}
+    return {key: said for key, said in out.items() if said}
+
+
 def all_schools(district_id: int | None = None) -> list[School]:
     """Every school (of one district), read afresh (their data stamps key the district page's
     cache)."""

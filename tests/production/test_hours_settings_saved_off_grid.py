@@ -109,3 +109,27 @@ def test_reading_it_writes_nothing_and_the_save_that_replaces_it_is_logged(app, 
     assert r.status_code == 302
     assert _stored(school_id, "declared")["max_hours"] == 0.5
     assert _type_lines(school_id)[made + 1:] == [({"enabled": False, "max_hours": 0.7}, {"enabled": True, "max_hours": 0.5})]
+
+
+def test_the_api_says_what_is_stored_where_it_reads_otherwise(app, client, school_admin):  # noqa: F811
+    """``GET /api/v1/activity-types`` gave the value read (0.5) and nothing else: a district tool
+    comparing it with what the school saved, or with the school's log, could not tell. Each type
+    says, as the admin's page does, the settings read otherwise than stored (stored and read),
+    until a save stores the value read; an addition to the contract, documented."""
+    school_id, _p = school_admin
+    _saved_past_the_rule(school_id, '{"max_hours": 0.7, "max_hours_per_day": 8}')
+    headers = {"Authorization": f"Bearer {_token(client, 'sbadm')}"}
+    listed = {t["key"]: t for t in client.get("/api/v1/activity-types", headers=headers).get_json()}
+    assert listed["declared"]["settings"]["max_hours"] == 0.5
+    assert listed["declared"]["settings_read_otherwise"] == {"max_hours": {"stored": 0.7, "read": 0.5}}
+    assert all(t["settings_read_otherwise"] == {} for key, t in listed.items() if key != "declared")
+    r = client.put("/api/v1/activity-types/declared", json={"enabled": True}, headers=headers)
+    assert r.get_json()["settings_read_otherwise"] == {"max_hours": {"stored": 0.7, "read": 0.5}}  # a switch keeps it
+    r = client.put("/api/v1/activity-types/declared", json={"settings": {"max_hours_per_day": 8}}, headers=headers)
+    assert r.status_code == 200 and r.get_json()["settings_read_otherwise"] == {}  # stored as read now
+    listed = {t["key"]: t for t in client.get("/api/v1/activity-types", headers=headers).get_json()}
+    assert listed["declared"]["settings_read_otherwise"] == {} and listed["declared"]["settings"]["max_hours"] == 0.5
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    said = schemas["ActivityType"]["properties"]["settings_read_otherwise"]
+    assert said["additionalProperties"]["$ref"] == "#/components/schemas/SettingReadOtherwise"
+    assert set(schemas["SettingReadOtherwise"]["properties"]) == {"stored", "read"}
