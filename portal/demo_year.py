@@ -268,7 +268,7 @@ def _closed_to_credits(school: School, now: datetime) -> list[Activity]:
         with logged_back(back):  # held, its attendance and evidence in while its day is in a year open to them
             walk(act, organizer, reviewer, Phase.AWAITING_REVIEW)
             hand_in(act, organizer, phase)
-        # the one never reviewed: a participant asked to correct her row the day it was held
+        # the one never reviewed: a participant asked to correct their row the day it was held
         asked = demo_corrections.ask_in_its_year(act) if phase is Phase.AWAITING_REVIEW else None
         # a piece its type dated before the start (yesterday's) goes back with it
         dated = set(db.session.execute(select(Evidence.id).where(
