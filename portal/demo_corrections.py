@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal.database import write_transaction
 from portal.extensions import db
@@ -100,7 +100,8 @@ def closed_year_over(request_id: int, back: timedelta) -> None:
     with write_transaction() as s:
         req = s.get_one(CorrectionRequest, request_id)
         req.created_at -= back
-        s.execute(update(Notification).where(Notification.key.like(f"correction_asked:{request_id}:%"))
-                  .values(created_at=Notification.created_at - back).execution_options(synchronize_session=False))
+        for note in s.execute(select(Notification).where(
+                Notification.key.like(f"correction_asked:{request_id}:%"))).scalars():
+            note.created_at -= back  # each row's (no date arithmetic in SQL: SQLite stores text)
     admin_id = db.session.execute(select(User.id).where(User.username == "admin")).scalar_one()
     corrections.close(req, access.actor(admin_id, req.school_id), corrections.DONE, "")

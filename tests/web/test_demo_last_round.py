@@ -112,6 +112,8 @@ def test_correction_requests_closed_by_the_credit_and_by_the_districts_acceptanc
         req = db.session.get_one(CorrectionRequest, over[0])
         act = db.session.get_one(Activity, req.activity_id)
         assert act.starts_at < req.created_at < act.starts_at + timedelta(days=1)
+    told = as_user("admin").get("/notifications")  # the admin's notice of it, dated back with it
+    assert told.status_code == 200 and f"/corrections/{over[0]}" in told.get_data(as_text=True)
 
 
 def test_an_hours_setting_stored_off_the_grid_is_said_on_the_admins_page_and_in_the_api(site, as_user):
