@@ -377,6 +377,9 @@ def load_demo(today: datetime | None = None, printed: dict[str, str] | None = No
     from portal import demo_corrections
 
     demo_corrections.load(school)  # a correction request waiting on the admin, one declined to its requester
+    from portal import demo_settings
+
+    demo_settings.load(school)  # an hours setting stored off the half-hour grid: stored and read, said
     from portal import demo_paper
 
     codes["record"] = demo_paper.print_record(school, now)  # after every change: /verify finds it unchanged

@@ -4,15 +4,20 @@ admin's to-do list, the other the admin declined with a reason, and its requeste
 notices, /corrections). Two more are closed by no admin: one asked on the activity the reviewer then
 credited (:func:`ask_before`: closed as moved on by the credit, ``corrections.MOVED_ON_PHASES``), and
 one at a district school asked while its year waited for the district, which accepted it before the
-school's admin answered (closed as locked, ``corrections.closes_as``: ``demo_district``). Invented
-people and words; no figure of the demo changes."""
+school's admin answered (closed as locked, ``corrections.closes_as``: ``demo_district``), and one
+asked on a talk of the school year before the last while that year was open, which the admin
+closed once the year was over (closed as year over: :func:`ask_in_its_year`, ``demo_year``).
+Invented people and words; no figure of the demo changes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from portal.database import write_transaction
 from portal.extensions import db
-from portal.models import Activity, CorrectionRequest, Participation, School, User
+from portal.models import Activity, CorrectionRequest, Notification, Participation, School, User
 from portal.services import access, corrections
 
 #: (username, what their row should read, why); the first is declined, the second waits
@@ -75,3 +80,28 @@ def told(request_ids: list[int]) -> None:
     """Their requesters told now that the step closed them (as the queued job would, then finding it written)."""
     if request_ids:
         corrections.tell_moved_on(request_ids)
+
+
+#: What a participant of a talk of the school year before the last asked the day it was held
+#: (:func:`ask_in_its_year`): that year is over since, and the request can no longer be granted.
+IN_ITS_YEAR = ("请假 2 小时", "当天下午我带学生参加区合唱比赛，已向教务处报备，考勤误记为出席全程。")
+
+
+def ask_in_its_year(act: Activity) -> CorrectionRequest | None:
+    """:data:`IN_ITS_YEAR` asked on ``act`` while its year is open (before the demo dates it back
+    to a year before the last: :func:`closed_year_over` once it is)."""
+    return ask_row(act, IN_ITS_YEAR, on_leave=False)
+
+
+def closed_year_over(request_id: int, back: timedelta) -> None:
+    """The request (and its notices to the admins) dated back by ``back``, as its activity was,
+    then closed by the school's admin: its year over, it closes as year over whatever the admin
+    picks (``corrections.closes_as``), its requester told."""
+    with write_transaction() as s:
+        req = s.get_one(CorrectionRequest, request_id)
+        req.created_at -= back
+        for note in s.execute(select(Notification).where(
+                Notification.key.like(f"correction_asked:{request_id}:%"))).scalars():
+            note.created_at -= back  # each row's (no date arithmetic in SQL: SQLite stores text)
+    admin_id = db.session.execute(select(User.id).where(User.username == "admin")).scalar_one()
+    corrections.close(req, access.actor(admin_id, req.school_id), corrections.DONE, "")

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from portal import policy
+from portal import demo_corrections, policy
 from portal.database import write_transaction
 from portal.demo import details_titled, gathering_types, hand_in, logged_back, main_and_lead, walk
 from portal.extensions import db
@@ -268,6 +268,8 @@ def _closed_to_credits(school: School, now: datetime) -> list[Activity]:
         with logged_back(back):  # held, its attendance and evidence in while its day is in a year open to them
             walk(act, organizer, reviewer, Phase.AWAITING_REVIEW)
             hand_in(act, organizer, phase)
+        # the one never reviewed: a participant asked to correct their row the day it was held
+        asked = demo_corrections.ask_in_its_year(act) if phase is Phase.AWAITING_REVIEW else None
         # a piece its type dated before the start (yesterday's) goes back with it
         dated = set(db.session.execute(select(Evidence.id).where(
             Evidence.activity_id == act.id, Evidence.uploaded_at < walked)).scalars())
@@ -286,5 +288,7 @@ def _closed_to_credits(school: School, now: datetime) -> list[Activity]:
                     ev.uploaded_at -= moved
                 elif ev.uploaded_at >= walked:  # a piece its type dates before the start is dated so already
                     ev.uploaded_at -= back
+        if asked is not None:  # its year over now: the admin closes it, as year over
+            demo_corrections.closed_year_over(asked.id, back)
         made.append(act)
     return made

@@ -314,6 +314,13 @@ class RoleOut(Out):
     name_en: str
 
 
+class SettingReadOtherwise(Out):
+    """A stored setting the rules read otherwise than stored."""
+
+    stored: Any = Field(description="the value the school stored")
+    read: Any = Field(description="the value the rules read it as (the one `settings` gives)")
+
+
 class ActivityType(Out):
     key: str
     name: str
@@ -326,10 +333,16 @@ class ActivityType(Out):
         "the evidence kinds taken only once the activity has begun (a reflection, a lesson evaluation): "
         "sent before its start they are refused with `evidence.before_start`"))
     enabled: bool
-    settings: dict[str, Any]
+    settings: dict[str, Any] = Field(description="the school's settings of the type as the rules read them, "
+                                                 "the type's defaults filled in")
+    settings_read_otherwise: dict[str, SettingReadOtherwise] = Field(default_factory=dict, description=(
+        "the settings whose stored value the rules read otherwise, by name (an hours setting saved off the "
+        "half-hour grid before it went by the half hour: 0.7 read as 0.5); `settings` gives the value read. "
+        "Saving the type's settings stores the value read. Empty: each is read as stored"))
 
     @classmethod
-    def of(cls, key: str, enabled: bool, settings: dict[str, Any], locale: str | None) -> ActivityType:
+    def of(cls, key: str, enabled: bool, settings: dict[str, Any], locale: str | None,
+           read_otherwise: dict[str, tuple[Any, Any]] | None = None) -> ActivityType:
         reg = registry().types[key]
         d = reg.decl
         return cls(
@@ -339,6 +352,8 @@ class ActivityType(Out):
             evidence_kinds=list(d.evidence_kinds),
             evidence_after_start=[k for k, kind in d.evidence_kinds.items() if kind.after_start],
             enabled=enabled, settings=settings,
+            settings_read_otherwise={name: SettingReadOtherwise(stored=stored, read=read)
+                                     for name, (stored, read) in (read_otherwise or {}).items()},
         )
 
 

@@ -52,8 +52,10 @@ def list_activity_types() -> ActivityTypes:
     """The activity types enabled in the school"""
     ctx = school_context()
     locale = content_lang()
+    otherwise = schools.settings_read_otherwise(ctx.school.id)
     return ActivityTypes([
-        ActivityType.of(reg.decl.key, True, schools.type_settings(ctx.school.id, reg.decl.key), locale)
+        ActivityType.of(reg.decl.key, True, schools.type_settings(ctx.school.id, reg.decl.key), locale,
+                        otherwise.get(reg.decl.key))
         for reg in schools.enabled_types(ctx.school.id)
     ])
 
@@ -76,7 +78,8 @@ def update_activity_type(key: str) -> ActivityType:
     data = parsed(ActivityTypeUpdate)
     ctx.allow(policy.may_administer, caller().user.id)
     row = schools.set_type(ctx.school, key, data.enabled, data.settings, by=ctx.actor(caller().user.id))
-    return ActivityType.of(key, row.enabled, schools.type_settings(ctx.school.id, key), content_lang())
+    return ActivityType.of(key, row.enabled, schools.type_settings(ctx.school.id, key), content_lang(),
+                           schools.settings_read_otherwise(ctx.school.id).get(key))
 
 
 @bp.get("/school/rules")

@@ -267,8 +267,7 @@ def write_type(
     """Inside the write ``s``: the school's row of the type, enabled or not and its settings
     (checked by the caller), and a line of the school's audit log of what changed."""
     row = type_row(school_id, reg.decl.key)
-    was = {"enabled": bool(row and row.enabled),
-           **with_defaults(reg, row.settings if row is not None and isinstance(row.settings, dict) else {})}
+    was = {"enabled": bool(row and row.enabled), **_as_logged(reg, row.settings if row is not None else None)}
     if row is None:
         row = SchoolActivityType(school_id=school_id, type_key=reg.decl.key, enabled=bool(enabled), settings={})
         s.add(row)
@@ -285,8 +284,17 @@ def write_type(
         if with_defaults(reg, row.settings) != with_defaults(reg, stored):  # in effect, defaults filled in
             _settings_moved(s, school_id, reg)
     school_log.record_type(s, school_id, by, reg.decl.key, was,
-                           {"enabled": bool(row.enabled), **with_defaults(reg, row.settings)})
+                           {"enabled": bool(row.enabled), **_as_logged(reg, row.settings)})
     return row
+
+
+def _as_logged(reg: RegisteredType, stored: Any) -> dict[str, Any]:
+    """The settings as the school's log compares them: those in effect (:func:`with_defaults`),
+    but one the rules read otherwise than stored (an hours setting saved off the half-hour grid)
+    as stored. A read never writes; the save that replaces a stored 0.7 by the 0.5 it reads as
+    changes what is stored, and is logged as any setting change is (0.7 before, 0.5 after)."""
+    stored = stored if isinstance(stored, dict) else {}
+    return {**with_defaults(reg, stored), **{k: v for k, (v, _read) in reg.decl.settings_read_otherwise(stored).items()}}
 
 
 def _settings_moved(s: Session, school_id: int, reg: RegisteredType) -> None:
@@ -381,6 +389,17 @@ def all_type_settings(school_id: int) -> dict[str, dict[str, Any]]:
     """Every installed type's settings for a school, defaults filled in (one query)."""
     stored: dict[str, dict[str, Any]] = dict(read_rows(_ALL_SETTINGS, {"school_id": school_id}).all())
     return {key: with_defaults(r, stored.get(key)) for key, r in registry().types.items()}
+
+
+def settings_read_otherwise(school_id: int) -> dict[str, dict[str, tuple[Any, Any]]]:
+    """By installed type, the school's stored settings the rules read otherwise than stored
+    (``settings_read_otherwise`` of its declarations: an hours setting saved off the half-hour
+    grid, read down to the half hour): (stored, read) by name; a type with none is left out. What
+    the admin's page and the API say beside the settings in effect, until a save stores the read
+    value (one query)."""
+    stored: dict[str, Any] = dict(read_rows(_ALL_SETTINGS, {"school_id": school_id}).all())
+    out = {key: r.decl.settings_read_otherwise(stored.get(key)) for key, r in registry().types.items()}
+    return {key: said for key, said in out.items() if said}
 
 
 def all_schools(district_id: int | None = None) -> list[School]:

@@ -54,14 +54,14 @@ def _types_page(
 ):
     school = require_school()
     rows = []
+    # an hours setting saved off the half-hour grid reads down to the half hour: said by it
+    otherwise = schools.settings_read_otherwise(school.id)
     for key, reg in registry().types.items():
         row = schools.type_row(school.id, key)
         settings = schools.type_settings(school.id, key)
         if typed and key in typed:
             settings = {**settings, **typed[key]}
-        # an hours setting saved off the half-hour grid reads down to the half hour: said by it
-        otherwise = reg.decl.settings_read_otherwise(row.settings if row is not None else None)
-        rows.append((reg, bool(row and row.enabled), settings, otherwise))
+        rows.append((reg, bool(row and row.enabled), settings, otherwise.get(key, {})))
     return render_template("admin/types.html", rows=rows, errors=errors or {}, form=ConfirmForm()), status
 
 

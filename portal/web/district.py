@@ -318,11 +318,13 @@ def school_frozen_summary(submission_id: int):
 def _refused(exc: DomainError, beside: Collection[str] = ()) -> dict[str, str]:
     """Nothing was changed: say why. The reasons of the fields in ``beside`` are returned, for
     the page to show each beside its field; those of any other field are said with the why (in
-    the reader's words: a field's code means nothing to them)."""
+    the reader's words: a field's code means nothing to them), a reason the why says already not
+    again (a forged type key: 未知的活动类型 once)."""
     db.session.rollback()
     fields = getattr(exc, "fields", {}) or {}
     shown = {k: tr(v) for k, v in fields.items() if k in beside}
-    flash(_("; ").join([tr(exc), *(tr(v) for k, v in fields.items() if k not in beside)]), "danger")
+    said = dict.fromkeys([tr(exc), *(tr(v) for k, v in fields.items() if k not in beside)])  # each once
+    flash(_("; ").join(said), "danger")
     return shown
 
 

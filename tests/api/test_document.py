@@ -34,7 +34,7 @@ def test_contract_paths_are_all_there(client):
         ("/api/v1/auth/token", "POST"),
         ("/api/v1/auth/token", "DELETE"),
         ("/api/v1/me", "GET"),
-        ("/api/v1/activity-types", "GET"),
+        ("/api/v1/activity-types", "GET"),  # settings as read, and those read otherwise than stored (stored, read)
         ("/api/v1/activity-types/{key}", "PUT"),
         ("/api/v1/school/rules", "GET"),  # the school's rules: its people read them, its admin sets them
         ("/api/v1/school/rules", "PUT"),

@@ -381,3 +381,38 @@ def test_a_request_that_can_no_longer_be_granted_waits_on_nobody(app, client, wo
     assert f'data-status="{how}"' in asker.get("/corrections?lang=zh_CN").get_data(as_text=True)
     page = asker.get(f"/corrections/{_asked[0].id}?lang=zh_CN").get_data(as_text=True)  # its own page reads so too
     assert f'data-testid="correction" data-status="{how}"' in page
+
+
+@pytest.mark.parametrize("how", ["locked", "year_over"])
+def test_the_requester_of_one_that_can_no_longer_be_granted_reads_what_happened(app, client, world, time_machine, how):
+    """Open when its semester is accepted, or once its school year is over: its requester's page
+    read that another admin closes it, as if it still waited. It says what happened and what is
+    left to do (a reopening by the district, asked through the school's admins; nothing for a
+    year over), in both languages; the admin's page says its own (close it, or have it reopened)."""
+    from datetime import timedelta
+
+    from portal.timeutil import utcnow
+
+    act, asked = _three_asked(world)
+    if how == "locked":
+        _accepted(world, act)
+    else:
+        time_machine.move_to(utcnow() + timedelta(days=2 * 366))
+    asker = login(app.test_client(), world.people["organizer"], world.school)
+    said = {"locked": ("correction-own-locked", "区里已验收该活动所在学期", "请联系学校管理员申请区里重新开放该学期",
+                       "ask the school's admins to have the district reopen the semester"),
+            "year_over": ("correction-own-year-over", "该活动所在学年已结束", "该学年的记录保持不变",
+                          "The year's record stays as it is.")}[how]
+    zh = asker.get(f"/corrections/{asked[0].id}?lang=zh_CN").get_data(as_text=True)
+    assert f'data-testid="{said[0]}"' in zh and said[1] in zh and said[2] in zh
+    assert 'data-testid="correction-own"' not in zh and "由另一位学校管理员处理" not in zh
+    en = asker.get(f"/corrections/{asked[0].id}?lang=en").get_data(as_text=True)
+    assert said[3] in en and "Another school admin closes it" not in en
+    admin = login(app.test_client(), world.people["admin"], world.school)
+    page = admin.get(f"/corrections/{asked[0].id}?lang=zh_CN").get_data(as_text=True)
+    assert 'data-testid="correction-close-form"' in page and f'data-testid="{said[0]}"' not in page
+    if how == "locked":  # the admin may have it reopened instead of closing it
+        assert "请先申请区里重新开放该学期" in page
+    # closed, it reads so to its requester still
+    corrections.close(asked[0], access.actor(world.people["admin"].id, world.school.id), "done", "")
+    assert said[1] in asker.get(f"/corrections/{asked[0].id}?lang=zh_CN").get_data(as_text=True)

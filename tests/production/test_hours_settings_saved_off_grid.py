@@ -11,11 +11,13 @@ Nothing is migrated: which settings count hours is a plugin's declaration, read 
 from __future__ import annotations
 
 import math
+import re
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from portal.activity_types import UNREAD, Setting, Text
 from portal.extensions import db
+from portal.models import SchoolChange
 from portal.registry import registry
 from portal.services import schools
 from tests.production.helpers import login_as
@@ -71,3 +73,63 @@ def test_the_rules_the_admin_page_and_a_save_read_it_rounded(app, client, school
     assert schools.type_settings(school_id, "declared")["max_hours"] == 0.5
     login_as(client, p["admin"], school_id)
     assert "read-otherwise-declared" not in client.get("/admin/types").get_data(as_text=True)  # said until saved
+
+
+def _type_lines(school_id: int) -> list[tuple[dict, dict]]:
+    db.session.remove()
+    return [(c.before, c.after) for c in db.session.execute(select(SchoolChange).where(
+        SchoolChange.school_id == school_id, SchoolChange.what == "type", SchoolChange.subject == "declared")
+        .order_by(SchoolChange.id)).scalars()]
+
+
+def test_reading_it_writes_nothing_and_the_save_that_replaces_it_is_logged(app, client, school_admin):  # noqa: F811
+    """A read never writes: the pages and the rules read 0.7 as 0.5 and the stored 0.7 stays,
+    no line in the school's log. The save that replaces it (the admin's page, as it reads) is a
+    change of what is stored, logged as any setting change is: 0.7 before, 0.5 after. A switch
+    alone leaves the stored value and logs the switch only."""
+    school_id, p = school_admin
+    made = len(_type_lines(school_id))  # the school's making's
+    _saved_past_the_rule(school_id, '{"max_hours": 0.7}')
+    login_as(client, p["admin"], school_id)
+    page = client.get("/admin/types").get_data(as_text=True)
+    assert schools.type_settings(school_id, "declared")["max_hours"] == 0.5
+    assert _stored(school_id, "declared") == {"max_hours": 0.7}
+    assert len(_type_lines(school_id)) == made
+
+    headers = {"Authorization": f"Bearer {_token(client, 'sbadm')}"}
+    r = client.put("/api/v1/activity-types/declared", json={"enabled": False}, headers=headers)
+    assert r.status_code == 200, r.get_json()
+    assert _stored(school_id, "declared") == {"max_hours": 0.7}
+    assert _type_lines(school_id)[made:] == [({"enabled": True}, {"enabled": False})]
+
+    form = dict(re.findall(r'name="(setting-[a-z_]+)" value="([^"]*)"', page.split('id="type-declared"')[1]
+                           .split("</form>")[0]))
+    assert form["setting-max_hours"] == "0.5"
+    r = client.post("/admin/types/declared", data={**form, "enabled": "y"})
+    assert r.status_code == 302
+    assert _stored(school_id, "declared")["max_hours"] == 0.5
+    assert _type_lines(school_id)[made + 1:] == [({"enabled": False, "max_hours": 0.7}, {"enabled": True, "max_hours": 0.5})]
+
+
+def test_the_api_says_what_is_stored_where_it_reads_otherwise(app, client, school_admin):  # noqa: F811
+    """``GET /api/v1/activity-types`` gave the value read (0.5) and nothing else: a district tool
+    comparing it with what the school saved, or with the school's log, could not tell. Each type
+    says, as the admin's page does, the settings read otherwise than stored (stored and read),
+    until a save stores the value read; an addition to the contract, documented."""
+    school_id, _p = school_admin
+    _saved_past_the_rule(school_id, '{"max_hours": 0.7, "max_hours_per_day": 8}')
+    headers = {"Authorization": f"Bearer {_token(client, 'sbadm')}"}
+    listed = {t["key"]: t for t in client.get("/api/v1/activity-types", headers=headers).get_json()}
+    assert listed["declared"]["settings"]["max_hours"] == 0.5
+    assert listed["declared"]["settings_read_otherwise"] == {"max_hours": {"stored": 0.7, "read": 0.5}}
+    assert all(t["settings_read_otherwise"] == {} for key, t in listed.items() if key != "declared")
+    r = client.put("/api/v1/activity-types/declared", json={"enabled": True}, headers=headers)
+    assert r.get_json()["settings_read_otherwise"] == {"max_hours": {"stored": 0.7, "read": 0.5}}  # a switch keeps it
+    r = client.put("/api/v1/activity-types/declared", json={"settings": {"max_hours_per_day": 8}}, headers=headers)
+    assert r.status_code == 200 and r.get_json()["settings_read_otherwise"] == {}  # stored as read now
+    listed = {t["key"]: t for t in client.get("/api/v1/activity-types", headers=headers).get_json()}
+    assert listed["declared"]["settings_read_otherwise"] == {} and listed["declared"]["settings"]["max_hours"] == 0.5
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    said = schemas["ActivityType"]["properties"]["settings_read_otherwise"]
+    assert said["additionalProperties"]["$ref"] == "#/components/schemas/SettingReadOtherwise"
+    assert set(schemas["SettingReadOtherwise"]["properties"]) == {"stored", "read"}

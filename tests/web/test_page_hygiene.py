@@ -34,7 +34,7 @@ def _pages(site) -> list[tuple[str, str]]:
     pages += [("admin", "/corrections"), ("teacher3", "/corrections"), ("admin", "/admin/audit?view=corrections")]
     pages += [("admin", f"/corrections/{r}") for r, _a in asked]
     pages += [("teacher4", f"/activities/{a}/corrections/new?kind=row") for a in sorted({a for _r, a in asked})]
-    assert len(asked) == 3  # waiting, declined, closed by the credit (demo_corrections)
+    assert len(asked) == 4  # waiting, declined, closed by the credit, closed as year over (demo_corrections)
     return pages
 
 

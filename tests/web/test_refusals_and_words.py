@@ -137,3 +137,12 @@ def test_a_step_no_later_step_puts_back_says_what_it_loses(site, as_user):
     assert question("organizer", planned, "cancel", "en") == "This ends the activity: no later step brings it back. Go on?"
     assert question("reviewer", credited, "revoke") == "参加人员已认定的学时将从其记录中撤销。确定继续吗？"
     assert "taken off their records" in (question("reviewer", credited, "revoke", "en") or "")
+
+
+def test_a_forged_type_key_on_the_districts_type_form_is_refused_once(site, as_user):
+    """The type switch of the district's settings page, its key forged: the refusal (its why and
+    its field's reason, the same words) read twice, 「未知的活动类型“nope”；未知的活动类型“nope”」."""
+    web = as_user("district")
+    for lang, said in (("zh_CN", "未知的活动类型“nope”"), ("en", "unknown activity type &#39;nope&#39;")):
+        r = web.post(f"/district/settings?lang={lang}", data={"form": "type", "type_key": "nope", "enabled": "1"})
+        assert r.status_code == 422 and r.get_data(as_text=True).count(said) == 1, lang
