@@ -54,7 +54,7 @@ from portal.services.ledger import (
 )
 from portal.services.snapshots import activity_snapshot, context
 from portal.sorting import by_pinyin
-from portal.textcount import chinese_count, counted_text
+from portal.textcount import counted_text, says_something
 from portal.timeutil import local_text, to_local, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
 from workflows.definition import FORMER_OWNER, HANDED_IN, INVOLVED, OWNER, Phase, Transition
@@ -342,9 +342,7 @@ def fire(
         comment = ""
     if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
         raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=COMMENT_MAX)})
-    # a reason of spaces, punctuation or invisible characters only ("。", U+200B) says nothing: a
-    # step or an adjustment that asks for one is refused as without one (as a correction's reason)
-    said = comment if chinese_count(comment) else ""
+    said = comment if says_something(comment) else ""  # a step or adjustment asking a reason is refused without one
     school = db.session.get(School, school_id)
     if school is None:
         raise NotFound(msg("school.not_found"))
