@@ -24,7 +24,7 @@ from portal import policy
 from portal.database import in_constants, keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
-from portal.hours import ZERO, BadHours, fmt, parse_hours
+from portal.hours import MAX_HOURS, ZERO, BadHours, fmt, parse_hours
 from portal.messages import Joined, Msg, SchoolYear, msg, role_labels, shown
 from portal.models import Activity, CreditEntry, Evidence, Participation, School, TransitionLog, User
 from portal.once import Memo
@@ -253,8 +253,10 @@ def _parse_adjustments(
         try:
             hours = parse_hours(value, field=f"hours[{key}]")
         except BadHours as exc:
-            errors[str(key)] = exc.msg
-            continue
+            if exc.msg.code != "hours.at_most":
+                errors[str(key)] = exc.msg
+                continue
+            hours = MAX_HOURS + 1  # above any figure (1e9): refused with the participant's own most, below
         if hours > 0 and uid in (away or ()):
             errors[str(key)] = msg("hours.away")
             continue
