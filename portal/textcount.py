@@ -62,6 +62,14 @@ def chinese_count(text: str | None) -> int:
     return sum(1 for _unit in units(text))
 
 
+def says_something(text: str | None) -> bool:
+    """Whether ``text`` holds a word (:func:`chinese_count`): a reason of spaces, punctuation or
+    invisible characters only ("。", "...", U+200B) says nothing, so a step that asks for one is
+    refused as without one (a review step, an exemption, the district's return or reopen; a
+    correction's reason is asked the same)."""
+    return chinese_count(text) > 0
+
+
 def folded(text: str) -> str:
     """``text`` in the one form two spellings of the same thing share: compatibility forms
     folded (full-width ``ｔ`` is ``t``, ``ﬁ`` is ``fi``) and letter case ignored (NFKC, case

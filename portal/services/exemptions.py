@@ -22,6 +22,7 @@ from portal.models import Exemption, School, User
 from portal.services import access, credits, locks, staff_log, teacher_years
 from portal.services.credits import parse_year
 from portal.sorting import by_pinyin
+from portal.textcount import says_something
 from portal.timeutil import current_school_year, school_year_after, utcnow
 
 REASON_MAX = 500
@@ -118,7 +119,7 @@ def set_exemption(school: School, actor: User | policy.Actor, user_id: object, y
             if year_text > latest:
                 fields["year"] = msg("exemption.year_too_late", year=SchoolYear.said(latest))
     text = reason.strip() if isinstance(reason, str) else ""
-    if not text:
+    if not says_something(text):
         fields["reason"] = msg("exemption.reason_required")
     elif len(text) > REASON_MAX:
         fields["reason"] = msg("at_most_chars", n=REASON_MAX)

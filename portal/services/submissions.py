@@ -48,6 +48,7 @@ from portal.registry import registry
 from portal.school_rules import QUOTA_RULES
 from portal.services import access, credits, district_notices, locks, teacher_years
 from portal.sorting import pinyin_key
+from portal.textcount import says_something
 from portal.timeutil import current_school_year, period_bounds, to_local, utcnow, zone_of
 from workflows.definition import Phase
 from workflows.submission import (  # the statuses and the district's steps: their one home
@@ -108,6 +109,11 @@ def _comment(value: Any, field: str = "comment") -> str:
     if not isinstance(value, str) or len(value) > COMMENT_MAX:
         raise Invalid(msg("comment.invalid"), {field: msg("comment.length", n=COMMENT_MAX)})
     return value.strip()
+
+
+def _said(text: str | None) -> str:
+    """``text`` if it says something (:func:`portal.textcount.says_something`), else blank."""
+    return text if text and says_something(text) else ""
 
 
 def _semester_hours(school_id: int, year: str) -> dict[int, dict[str, str]]:
@@ -512,7 +518,7 @@ def decide(
     policy.require(policy.may_decide_submission_of(by, involved(sub)), "submission.own_year")
     text = _comment(comment)
     per_teacher = _teacher_comments(sub, teacher_comments)
-    if not accept and RETURN.lacks_comment(text, per_teacher.values()):
+    if not accept and RETURN.lacks_comment(_said(text), map(_said, per_teacher.values())):
         raise comment_missing(RETURN)
     now = utcnow()
     with write_transaction() as s:
@@ -605,7 +611,7 @@ def reopen(submission_id: Any, reason: Any, *, by: policy.Actor, district_id: in
     _require_school_here(sub.school_id, district_id)
     policy.require(policy.may_reopen_year_of(by, involved(sub)), "submission.own_year")
     text = _comment(reason, "reason")
-    if REOPEN.lacks_comment(text):
+    if REOPEN.lacks_comment(_said(text)):
         raise comment_missing(REOPEN)
     now = utcnow()
     with write_transaction() as s:

@@ -24,7 +24,7 @@ from portal import policy
 from portal.database import in_constants, keep_compiled, read_rows, write_transaction
 from portal.errors import Conflict, Forbidden, GuardFailedError, IllegalTransitionError, Invalid, NotFound
 from portal.extensions import db
-from portal.hours import ZERO, BadHours, fmt, parse_hours
+from portal.hours import MAX_HOURS, ZERO, BadHours, fmt, parse_hours
 from portal.messages import Joined, Msg, SchoolYear, msg, role_labels, shown
 from portal.models import Activity, CreditEntry, Evidence, Participation, School, TransitionLog, User
 from portal.once import Memo
@@ -54,7 +54,7 @@ from portal.services.ledger import (
 )
 from portal.services.snapshots import activity_snapshot, context
 from portal.sorting import by_pinyin
-from portal.textcount import counted_text
+from portal.textcount import counted_text, says_something
 from portal.timeutil import local_text, to_local, utcnow
 from workflows import GuardFailed, IllegalTransition, NotStarted, TriggerNotPermitted, UnknownTrigger
 from workflows.definition import FORMER_OWNER, HANDED_IN, INVOLVED, OWNER, Phase, Transition
@@ -253,8 +253,10 @@ def _parse_adjustments(
         try:
             hours = parse_hours(value, field=f"hours[{key}]")
         except BadHours as exc:
-            errors[str(key)] = exc.msg
-            continue
+            if exc.msg.code != "hours.at_most":
+                errors[str(key)] = exc.msg
+                continue
+            hours = MAX_HOURS + 1  # above any figure (1e9): refused with the participant's own most, below
         if hours > 0 and uid in (away or ()):
             errors[str(key)] = msg("hours.away")
             continue
@@ -342,6 +344,7 @@ def fire(
         comment = ""
     if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
         raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=COMMENT_MAX)})
+    said = comment if says_something(comment) else ""  # a step or adjustment asking a reason is refused without one
     school = db.session.get(School, school_id)
     if school is None:
         raise NotFound(msg("school.not_found"))
@@ -361,7 +364,7 @@ def fire(
         )
         now = utcnow()
         try:
-            ctx = context(act, people, evidence, settings, actor.id, roles, now, comment, school.timezone,
+            ctx = context(act, people, evidence, settings, actor.id, roles, now, said, school.timezone,
                           signup.signed_up(act.id) if _asks_of_others(reg, trigger) else frozenset())
         except PluginDataUnavailable as exc:  # reported with the plugin's name; the reader is told the type's
             raise Conflict(msg("plugin.data_failed", type=exc.reg.label)) from None
@@ -434,7 +437,7 @@ def fire(
         adjustments = _parse_adjustments(hours, parts, _ceilings(reg.type, act, parts, settings, hours), away)
         if adjustments and not step.adjusts_hours:
             raise Invalid(msg("hours.only_when_adjusting"), {"hours": msg("hours.only_with_approve")})
-        if adjustments and not comment.strip():
+        if adjustments and not said:
             raise Invalid(msg("hours.reason_required"), {"comment": msg("hours.reason_field")})
         to_state = reg.engine.fire(from_state, trigger, ctx)
         # the ledger and the figures of an accepted year are frozen (credits, reversals, and
