@@ -36,7 +36,7 @@ from portal.registry import registry
 from portal.services import access, activities, locks, notifications, transitions
 from portal.services.district_notices import school_admins
 from portal.services.notifications import NewNotification, notify_many
-from portal.textcount import chinese_count
+from portal.textcount import says_something
 from portal.timeutil import to_local, utcnow, zone_of
 from workflows.definition import Phase, WorkflowDefinition
 
@@ -190,7 +190,7 @@ def _text(value: Any, name: str, most: int, required: bool, fields: dict[str, An
     text = (value or "").strip()
     if len(text) > most:
         fields[name] = msg("at_most_chars", n=most)
-    elif required and not chinese_count(text):  # spaces, punctuation or invisible characters say nothing
+    elif required and not says_something(text):  # spaces, punctuation or invisible characters say nothing
         fields[name] = msg(missing)
     return text
 

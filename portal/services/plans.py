@@ -30,7 +30,7 @@ from portal.registry import registry
 from portal.services import access, credits, locks, schools
 from portal.services.notifications import NewNotification, notify_many
 from portal.sorting import pinyin_key
-from portal.textcount import chinese_count
+from portal.textcount import says_something
 from portal.timeutil import (
     current_school_year,
     first_calendar_year,
@@ -330,7 +330,7 @@ def save(
         raise Conflict(msg("plan.deadline_passed", date=due.isoformat()))
     fields: dict[str, Any] = {}
     text = goals.strip() if isinstance(goals, str) else ""
-    if not chinese_count(text) or len(text) > GOALS_MAX:  # zero-width or punctuation only: nothing written
+    if not says_something(text) or len(text) > GOALS_MAX:  # zero-width or punctuation only: nothing written
         fields["goals"] = msg("plan.goals", n=GOALS_MAX)
     study_text, study_error = _studies(studies)
     if study_error:
@@ -365,7 +365,7 @@ def decide(plan: DevelopmentPlan, decision: object, comment: object = "", *, by:
         fields["comment"] = msg("at_most_chars", n=COMMENT_MAX)
     elif len(note) > COMMENT_MAX:
         fields["comment"] = msg("at_most_chars", n=COMMENT_MAX)
-    elif decision == "return" and not chinese_count(note):  # the teacher must be told why
+    elif decision == "return" and not says_something(note):  # the teacher must be told why
         fields["comment"] = msg("plan.comment_required")
     if fields:
         raise Invalid(msg("plan.save_refused"), fields)

@@ -26,6 +26,7 @@ from portal.models import Activity, District, Membership, School, SchoolPlan, Sc
 from portal.registry import registry
 from portal.security import is_digits
 from portal.services import access, district_notices, plans, submissions
+from portal.textcount import says_something
 from portal.timeutil import (
     SCHOOL_YEAR_MONTHS,
     current_school_year,
@@ -263,7 +264,7 @@ def decide_plan(plan_id: Any, accept: bool, comment: Any = "", *, by: policy.Act
         comment = ""
     if not isinstance(comment, str) or len(comment) > submissions.COMMENT_MAX:
         raise Invalid(msg("comment.invalid"), {"comment": msg("comment.length", n=submissions.COMMENT_MAX)})
-    if not accept and not comment.strip():
+    if not accept and not says_something(comment):  # the school must be told why
         raise Invalid(msg("submission.comment_required"), {"comment": msg("submission.comment_required")})
     now, status, text = utcnow(), ACCEPTED if accept else RETURNED, comment.strip()
     return _move(plan, (SUBMITTED,), "submission.not_pending", status=status, comment=text, decided_by=by.user_id,
