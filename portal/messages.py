@@ -913,6 +913,7 @@ TEXTS: dict[str, Any] = {
     "api.send_multipart": _l("send multipart/form-data"),
     "api.bad_json": _l("the body is not valid JSON"),
     "api.not_json": _l("not JSON"),
+    "api.name_twice": _l("%(name)s appears twice in one object"),
     "api.not_multipart": _l("not multipart/form-data"),
     "api.required": _l("required"),
     "api.unknown_field": _l("unknown field"),

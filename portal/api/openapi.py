@@ -65,7 +65,7 @@ JSON API of the Yanxiu school-based teacher training portal.
 """
 
 ERROR_DESCRIPTIONS = {
-    400: "Malformed request (the body is not JSON, or not the expected multipart form)",
+    400: "Malformed request (the body is not JSON, names a field twice in one object, or is not the expected multipart form)",
     401: "Missing, unknown, expired or revoked token",
     403: "The caller's roles do not allow this",
     404: "Not found (also another school's objects, and a school the caller does not belong to)",

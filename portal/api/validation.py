@@ -1,7 +1,8 @@
 """What a refused request reads: the checks spectree cannot make, and pydantic's errors as coded
 messages (``portal.messages``) in the API's error body.
 
-A body that is not JSON (or not the multipart form an operation takes) is 400 ``invalid``;
+A body that is not JSON (or not the multipart form an operation takes), or names a field twice in
+one object, is 400 ``invalid``;
 JSON that breaks the operation's model is 422 ``invalid`` with a message per field
 (``participants.0.role``), in the language ``Accept-Language`` asks for.
 """
@@ -34,6 +35,24 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+class _DuplicateName(ValueError):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the body with each name once: ``{"hours": 1, "hours": 999}`` is read by one
+    parser as 1 and by another (a proxy, a log, an auditor's tool) as 999 — refused, not read
+    as its last value."""
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in out:
+            raise _DuplicateName(name)
+        out[name] = value
+    return out
+
+
 def _not_finite(value: Any, path: list[Any]) -> dict[str, Msg]:
     """A JSON number too large for a float (``1e400``) is read as infinity, which no column
     stores: refused before any model sees it."""
@@ -62,7 +81,10 @@ def check_body(json_model: Any, form_model: Any) -> None:
     if not request.is_json:
         raise MalformedBody(msg("api.send_json"), {"body": msg("api.not_json")})
     try:
-        data = json.loads(request.get_data(cache=True).decode("utf-8"), parse_constant=_reject_constant)
+        data = json.loads(request.get_data(cache=True).decode("utf-8"), parse_constant=_reject_constant,
+                          object_pairs_hook=_unique_names)
+    except _DuplicateName as twice:
+        raise MalformedBody(msg("api.bad_json"), {"body": msg("api.name_twice", name=twice.name[:64])}) from None
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise MalformedBody(msg("api.bad_json"), {"body": msg("api.not_json")}) from None
     numbers = _not_finite(data, [])

@@ -117,3 +117,18 @@ def test_without_accept_language_messages_are_english_and_the_schools_words_chin
     overview = " ".join(client.get("/api/v1/openapi.json").get_json()["info"]["description"].split())
     assert "messages (errors, an export's `failure`) are English unless `Accept-Language` asks for Chinese" in overview
     assert "is Chinese unless `Accept-Language` asks for English" in overview
+
+
+def test_a_name_twice_in_one_object_is_refused_not_read_as_its_last(client, demo):
+    """``{"hours": 2, "hours": 999}``: one parser reads 2, another 999 — refused (400, nothing
+    written), in both languages, with the name said."""
+    api = login(client, "organizer")
+    body = (b'{"type": "lecture", "title": "\\u8bb2\\u5ea7", "starts_at": "2026-11-20T09:00:00",'
+            b' "ends_at": "2026-11-20T11:00:00", "hours": 2, "hours": 999, "details": {}}')
+    before = api.get("/api/v1/activities").get_json()["total"]
+    en, zh = _both(lambda h: api.post("/api/v1/activities", data=body, content_type="application/json", headers=h))
+    assert en["fields"] == {"body": "hours appears twice in one object"} and _chinese(zh)
+    nested = b'{"participants": [{"user_id": 1, "role": "participant", "role": "speaker"}]}'
+    r = api.post("/api/v1/activities", data=nested, content_type="application/json")
+    assert r.status_code == 400 and r.get_json()["fields"] == {"body": "role appears twice in one object"}
+    assert api.get("/api/v1/activities").get_json()["total"] == before
