@@ -659,6 +659,8 @@ TEXTS: dict[str, Any] = {
     "notify.kinds_invalid": _l("unknown kind of notification"),
     "notify.settings_invalid": _l("the notification settings were not saved"),
     "notify.language_invalid": _l("choose Chinese or English"),
+    "notify.unsubscribe_unknown": _l("this unsubscribe link is not one the portal sent, or it was changed; "
+                                     "nothing was turned off"),
     # -- correction requests (services.corrections) ------------------------------------------------
     "correction.kind": _l("choose what to ask: your own row corrected, or the activity cancelled"),
     "correction.wanted_required": _l("say what your row should read"),

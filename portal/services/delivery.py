@@ -14,7 +14,9 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import formatdate, make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +30,7 @@ from portal.database import write_transaction
 from portal.extensions import db
 from portal.messages import person_locale
 from portal.models import Notification, NotificationDelivery, School, User
-from portal.services import access, notifications
+from portal.services import access, notifications, unsubscribe
 from portal.timeutil import utcnow, zone_of
 from portal.url_rules import public_base, public_url
 
@@ -57,6 +59,7 @@ class Outgoing:
     created_at: datetime
     footer: str = ""  # email only: where to change the settings, in the person's language
     greeting: str = ""  # email only: the person's name and the colon of their language (王雅琴：)
+    unsubscribe: str = ""  # email only: the one-click link that stops this kind by email (RFC 8058)
 
 
 def quiet_until(school: School | None, now: datetime) -> datetime | None:
@@ -83,14 +86,15 @@ def outgoing(n: Notification, user: User, school: School | None) -> Outgoing:
     from flask_babel import gettext as _
 
     base = public_base()
-    with force_locale(person_locale(user)):  # once for the text and the footer
+    lang = person_locale(user)
+    with force_locale(lang):  # once for the text and the footer
         text = notifications.text(n).render()
         footer = _("Notification settings: %(url)s", url=public_url("notifications.settings"))
         greeting = _("%(name)s:", name=user.display_name)
     return Outgoing(
         id=n.id, key=n.key, kind=n.kind, user_id=user.id, username=user.username, display_name=user.display_name,
         school_code=school.code if school else None, text=text, url=base + (notifications.followed_link(n) or "/notifications"),
-        created_at=n.created_at, footer=footer, greeting=greeting,
+        created_at=n.created_at, footer=footer, greeting=greeting, unsubscribe=unsubscribe.link(user.id, n.kind, lang),
     )
 
 
@@ -237,16 +241,33 @@ def one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
+class _OneLine(UnstructuredHeader, BaseHeader):
+    """A header written on one line as it is: the default policy folds a long value it cannot
+    break at a space into RFC 2047 encoded words, which a mail provider does not read as the
+    ``List-Unsubscribe`` link (RFC 2369 headers hold URLs in ``<>``, never encoded words)."""
+
+    def fold(self, *, policy: Any) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _OneLine)
+_POLICY = default_policy.clone(header_factory=_HEADERS)
+
+
 def send_email(to: str, out: Outgoing, mailer: Mailer | None = None) -> None:
     """One message through the configured SMTP server (``MAIL_*``), on ``mailer``'s connection
     when given."""
     cfg = current_app.config
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = str(cfg.get("MAIL_DEFAULT_SENDER") or "yanxiu@localhost")
     message["To"] = to
     message["Subject"] = one_line(out.text)[:150]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=f"yanxiu-notification-{out.id}")
+    if out.unsubscribe:  # RFC 8058: a mail provider's "unsubscribe" button POSTs to the link
+        message["List-Unsubscribe"] = f"<{out.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(f"{out.greeting or out.display_name + ':'}\n\n{out.text}\n\n{out.url}\n\n-- \n{out.footer}\n")
     if mailer is not None:
         mailer.send(message)

@@ -14,9 +14,9 @@ from wtforms import SelectChoice, SelectField, StringField
 from portal import policy
 from portal.current import current_actor, current_school
 from portal.errors import Invalid
-from portal.extensions import db
-from portal.messages import person_locale, tr
-from portal.services import notifications
+from portal.extensions import csrf, db
+from portal.messages import msg, person_locale, tr
+from portal.services import notifications, unsubscribe
 from portal.web.forms import ConfirmForm, MultiCheckboxField
 from portal.web.helpers import local_path
 
@@ -93,3 +93,20 @@ def settings():
     else:
         status = 422
     return render_template("notifications/settings.html", form=form), status
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: a mail provider POSTs here with no session; the signed token is the authority
+def unsubscribe_link(token: str):
+    """The link of an email's ``List-Unsubscribe``: GET asks (mail scanners follow links, so it
+    changes nothing), POST turns that kind of email off for the person the token names."""
+    found = unsubscribe.parse(token)
+    headers = {"X-Robots-Tag": "noindex"}
+    if found is None:
+        return render_template("notifications/unsubscribe.html", kind=None,
+                               message=tr(msg("notify.unsubscribe_unknown"))), 404, headers
+    user_id, kind = found
+    done = request.method == "POST"
+    if done:
+        unsubscribe.turn_off(user_id, kind)
+    return render_template("notifications/unsubscribe.html", kind=tr(notifications.kind_label(kind)), done=done), 200, headers

@@ -341,7 +341,9 @@ def test_a_return_comment_of_several_lines_is_emailed_with_a_one_line_subject(qu
     subject = str(mail["Subject"])
     assert "\n" not in subject and "\r" not in subject and "第一行" in subject
     assert mail["Bcc"] is None and set(k.lower() for k in mail.keys()) <= {
-        "from", "to", "subject", "date", "message-id", "content-type", "content-transfer-encoding", "mime-version"}
+        "from", "to", "subject", "date", "message-id", "content-type", "content-transfer-encoding", "mime-version",
+        "list-unsubscribe", "list-unsubscribe-post"}  # the portal's own one-click link (RFC 8058)
+    assert "evil" not in mail["List-Unsubscribe"]
     assert mail.get_content_type() == "text/plain"  # the comment's HTML stays text
     body = mail.get_content()
     assert "Bcc: victim@evil.example" in body and "<img src=x onerror=alert(1)>" in body

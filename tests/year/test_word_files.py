@@ -220,3 +220,16 @@ def test_what_is_wrong_with_a_files_words_is_told_on_the_file(app, school, name,
     pieces = db.session.query(OwnWriting).count()
     _refused("file", code, lambda: writing.add_writing(s, staff["t1"], "paper", "论文", filename=name, data=data))
     assert db.session.query(OwnWriting).count() == pieces
+
+
+def test_the_edit_page_names_the_text_files_it_takes(app, school):
+    """The correction page said "a Word .docx or UTF-8 .txt file" while a GB18030 (GBK) .txt is
+    taken too (``file_text.decode_text``): it names both encodings, in Chinese and in English."""
+    s, staff = school
+    piece = writing.add_writing(s, staff["t1"], "reflection", "", text="第二篇反思：小组合作要有分工。")
+    db.session.commit()
+    client = log_in(app.test_client(), staff["t1"], s.id)
+    zh = client.get(f"/writing/{piece.id}?lang=zh_Hans_CN").get_data(as_text=True)
+    assert ".txt 文件（UTF-8 或 GB18030 编码）" in zh
+    en = client.get(f"/writing/{piece.id}?lang=en").get_data(as_text=True)
+    assert "a .txt file (UTF-8 or GB18030)" in en and "UTF-8 .txt" not in en
