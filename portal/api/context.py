@@ -54,6 +54,14 @@ def caller() -> Caller:
     return g.api_caller
 
 
+def caller_seat() -> access.DistrictSeat | None:
+    """The caller's district seat, read once a request: the operation's right
+    (:func:`require_right`) and the district operation itself both ask it."""
+    if "api_seat" not in g:
+        g.api_seat = access.district_seat(caller().user.id)
+    return g.api_seat
+
+
 def school_context() -> SchoolContext:
     """The school this request acts in. A school the caller does not belong to is 'not found'."""
     if "api_school" in g:
@@ -99,7 +107,7 @@ def require_right(check: Callable[[policy.Actor], bool], in_school: bool) -> Non
     if in_school:
         school_context().allow(check, user_id)
         return
-    seat = access.district_seat(user_id)
+    seat = caller_seat()
     allow(check, policy.Actor.of(user_id, seat.roles if seat is not None else frozenset()))
 
 

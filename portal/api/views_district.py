@@ -14,7 +14,7 @@ from flask import Response, g, stream_with_context
 
 from portal import policy
 from portal.api.blueprint import bp
-from portal.api.context import caller, parsed, school_context
+from portal.api.context import caller, caller_seat, parsed, school_context
 from portal.api.errors import content_lang
 from portal.api.models import Activity, YearQuery
 from portal.api.models_district import (
@@ -69,7 +69,7 @@ PLAN = "The plan, with planned against held by type and month"
 
 def _seat(**_path: object) -> access.DistrictSeat:
     """The caller's district seat (403 without one)."""
-    seat = access.district_seat(caller().user.id)
+    seat = caller_seat()
     if seat is None:
         raise Forbidden(msg("policy.district_only"))
     return seat

@@ -206,7 +206,7 @@ def test_pages_and_api(app, client, s1, staff):
     assert "《论语》" in page.text and 'data-done="9"' in page.text
     pdf = {"kind": "paper", "title": "论文", "file": (io.BytesIO(b"%PDF-1"), "a.pdf")}
     bad = client.post("/writing", data=pdf, content_type="multipart/form-data")
-    assert bad.status_code == 422 and "UTF-8" in bad.text
+    assert bad.status_code == 422 and "Word（.docx）或 .txt 文件" in bad.text  # the files it reads, in Chinese
     txt = {"kind": "reflection", "title": "", "file": (io.BytesIO("反思：课堂节奏".encode()), "r.txt")}
     txt = client.post("/writing", data=txt, content_type="multipart/form-data")
     assert txt.status_code == 302

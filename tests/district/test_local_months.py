@@ -5,10 +5,13 @@ school's calendar (as its reminders count the days to the deadline), not UTC's."
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
 from portal import timeutil
+from portal.extensions import db
+from portal.models import SchoolPlan, SchoolPlanLine
 from portal.policy import SYSTEM
 from portal.services import access, school_plans, schools, submissions, tokens
 from portal.services.districts import move_school
@@ -18,6 +21,17 @@ from tests.support import factories as f
 
 
 def _plan(school, admin, year: str, month: int):
+    """A plan of ``year`` with one line in ``month``: saved through the service in the year it is
+    written for; a past year's (no longer written, ``plans.plannable_year``) stored as it was."""
+    if year != YEAR:
+        plan = SchoolPlan(district_id=school.district_id, school_id=school.id, school_year=year, status="draft",
+                          updated_by=admin.id)
+        db.session.add(plan)
+        db.session.flush()
+        db.session.add(SchoolPlanLine(plan_id=plan.id, type_key="lecture", month=month, title="开学讲座",
+                                      planned_hours=Decimal("2")))
+        db.session.commit()
+        return plan
     by = access.actor(admin.id, school.id)
     return school_plans.save_plan(school, year, "", "50",
                                   [{"type": "lecture", "month": month, "title": "开学讲座", "hours": "2"}], by=by)

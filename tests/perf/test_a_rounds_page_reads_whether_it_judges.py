@@ -39,8 +39,10 @@ PINNED = {
     # 7: the seat twice, the round looked up (2: the round, its school's district) and read again
     "district submission (API)": 3,
     # the token, the seat, the round, who is involved (twice: before and in the write), the decision's writes,
-    # the round refreshed, the answer: the round as decided (whether it judges the year and its school with it)
-    "district decision (API)": 20,
+    # the round refreshed, the answer: the round as decided (whether it judges the year and its school with it).
+    # The seat is read once a request (``api.context.caller_seat``: the operation's right, asked before the
+    # body, and the operation both ask it): 20 before the right was asked first, 21 with it read twice
+    "district decision (API)": 19,
 }
 
 
