@@ -50,7 +50,7 @@ def _setting_value(spec: Setting, raw: str | None) -> tuple[Any, str | None]:
 
 
 def _types_page(
-    errors: dict[str, dict[str, str]] | None = None, typed: dict[str, dict[str, Any]] | None = None, status: int = 200
+    errors: dict[str, dict[str, Any]] | None = None, typed: dict[str, dict[str, Any]] | None = None, status: int = 200
 ):
     school = require_school()
     rows = []
@@ -92,7 +92,14 @@ def set_type(key: str):
     except Invalid as exc:
         db.session.rollback()
         field_errors = {k.removeprefix("settings."): tr(v) for k, v in exc.fields.items()}
-        return _types_page({key: field_errors}, {key: settings}, 422)
+        # a refusal of no one setting (a plugin's check of two together, a role past the record
+        # under another setting): said above the type's Save, never left unsaid
+        unplaced = [m for k, m in field_errors.items() if k not in reg.decl.settings] or (
+            [] if field_errors else [tr(exc.msg)])
+        placed: dict[str, Any] = {k: m for k, m in field_errors.items() if k in reg.decl.settings}
+        if unplaced:
+            placed[""] = list(dict.fromkeys(unplaced))  # each reason once
+        return _types_page({key: placed}, {key: settings}, 422)
     flash(_("Saved: %(type)s.", type=reg.decl.name("en" if _is_en() else "zh")), "success")
     return redirect(url_for("admin.types") + f"#type-{key}")
 

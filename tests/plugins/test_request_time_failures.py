@@ -353,3 +353,20 @@ def test_a_form_validator_that_raises_refuses_the_plan_naming_the_plugin(make_ap
         assert db.session.query(Activity).count() == 0
         assert failures()["yx_setup"] == ("form of activity type 'rt_setup' raised RuntimeError: topic service down; "
                                           "the step was refused and nothing changed")
+
+
+def test_a_settings_refusal_of_no_one_setting_is_said_on_the_page(make_app):
+    """A plugin's ``validate_settings`` may refuse two settings together, under a name that is no
+    setting's: the types page said nothing (422, every field clean); it says the reason above the
+    type's Save, once, and stores nothing."""
+    def cross(self, settings):
+        return {"combination": "成员学时倍数与本校规则不符"}
+
+    app, school_id, page, _api = saving_settings(make_app, cross, "RX")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422, html[:500]
+    assert html.count("成员学时倍数与本校规则不符") == 1 and 'data-testid="error-rt_setup"' in html
+    with app.app_context():
+        from portal.services import schools
+
+        assert schools.type_row(school_id, "rt_setup").settings in ({}, None)
