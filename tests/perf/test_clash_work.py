@@ -113,26 +113,24 @@ def test_the_most_of_a_stretch_is_one_rule_whatever_its_length_is_written_as():
     assert most_hours_of_seconds(10**9) == Decimal("999.5") and most_hours_of_seconds(-5) == ZERO
 
 
+def _counting(name: str):
+    """``datetime``'s comparison ``name``, counting each time it is asked."""
+    compare = getattr(datetime, name)
+
+    def method(self, other):
+        _Counted.asked += 1
+        return compare(self, other)
+    return method
+
+
 class _Counted(datetime):
     """An instant that counts how often it is compared: the work ``clash`` does per other."""
 
     asked = 0
-
-    def __lt__(self, other):  # type: ignore[override]
-        _Counted.asked += 1
-        return datetime.__lt__(self, other)
-
-    def __le__(self, other):  # type: ignore[override]
-        _Counted.asked += 1
-        return datetime.__le__(self, other)
-
-    def __gt__(self, other):  # type: ignore[override]
-        _Counted.asked += 1
-        return datetime.__gt__(self, other)
-
-    def __ge__(self, other):  # type: ignore[override]
-        _Counted.asked += 1
-        return datetime.__ge__(self, other)
+    __lt__ = _counting("__lt__")
+    __le__ = _counting("__le__")
+    __gt__ = _counting("__gt__")
+    __ge__ = _counting("__ge__")
 
 
 def _counted(at: datetime) -> _Counted:
